@@ -1,0 +1,132 @@
+"""Collection: a sweep file becomes a `SweepFile`, each of its trials a `TrialItem`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import with_params
+from .errors import SweepError
+from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
+from .settings import Settings
+from .spec import SweepSpec, load_sweep_file
+from .trial import Trial
+from .trials import TrialSpec, namespace, plan_trials, removed_message
+from .ids import short_names
+
+SETTINGS = pytest.StashKey[Settings]()
+NOTES = pytest.StashKey[list[str]]()
+
+
+class SweepWarning(pytest.PytestWarning):
+    """A sweep file key that does not apply here (e.g. a W&B-only key)."""
+
+
+@dataclass
+class SweepRun:
+    """What every trial of one sweep shares, built once at collection."""
+
+    spec: SweepSpec
+    settings: Settings
+    experiment: Any
+    asked: tuple[str, ...]
+    short: dict[str, str]
+    marks: tuple[pytest.MarkDecorator, ...]
+
+    def names(self, trial: TrialSpec, metrics: Mapping[str, float]) -> dict[str, Any]:
+        """What ``expect`` may read: parameters, metrics and ``baseline.<metric>``."""
+        names = namespace(trial.params, self.short)
+        baseline = self.settings.baseline.get((self.spec.name, trial.id), {})
+        names.update({f"baseline.{name}": value for name, value in baseline.items()})
+        names.update(metrics)
+        return names
+
+
+def display_path(path: Path, rootdir: Path) -> str:
+    try:
+        return path.relative_to(rootdir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class SweepFile(pytest.File):
+    """A sweep YAML file; a `pytest.File`, so ``--lf`` can skip it whole."""
+
+    def collect(self) -> Iterator[TrialItem]:
+        settings = self.config.stash[SETTINGS]
+        display = display_path(self.path, settings.rootdir)
+        try:
+            for spec in load_sweep_file(self.path, display):
+                yield from self._collect_sweep(spec, settings)
+        except SweepError as exc:
+            raise self.CollectError(str(exc)) from None
+
+    def _collect_sweep(self, spec: SweepSpec, settings: Settings) -> Iterator[TrialItem]:
+        for warning in spec.warnings:
+            self.warn(SweepWarning(f"{spec.display}: {warning}"))
+        try:
+            plan = plan_trials(spec)
+            experiment, asked = self._experiment(spec, settings)
+        except SweepError as exc:
+            raise exc.located(spec.display, spec.line) from None
+        if plan.removed:
+            self.config.stash.setdefault(NOTES, []).append(removed_message(spec, plan))
+        run = SweepRun(spec, settings, experiment, asked, short_names([*spec.spaces, "seed"]), sweep_marks(spec, settings, self.config))
+        for trial in plan.trials:
+            yield TrialItem.from_parent(self, name=f"{spec.name}[{trial.id}]", run=run, trial=trial)
+
+    def _experiment(self, spec: SweepSpec, settings: Settings) -> tuple[Any, tuple[str, ...]]:
+        if spec.command is not None:
+            raise SweepError("command trials are not supported yet", key="command")
+        if spec.experiment is None:
+            raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
+        return load_experiment(spec.experiment, [spec.file.parent, settings.rootdir])
+
+
+def sweep_marks(spec: SweepSpec, settings: Settings, config: pytest.Config) -> tuple[pytest.MarkDecorator, ...]:
+    """The marks every trial of ``spec`` carries; ``quick`` is added per trial."""
+    marks = [pytest.mark.full, *(getattr(pytest.mark, name) for name in spec.marks)]
+    timeout = spec.timeout or settings.timeout
+    if timeout and config.pluginmanager.hasplugin("timeout"):
+        marks.append(pytest.mark.timeout(timeout))
+    return tuple(marks)
+
+
+class TrialItem(pytest.Item):
+    """One trial of a sweep: runs the experiment, then checks the expectations."""
+
+    def __init__(self, *, run: SweepRun, trial: TrialSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run = run
+        self.trial = trial
+        self.sweep_trial: Trial | None = None
+        self.merged_config: dict[str, Any] = {}
+        for mark in run.marks:
+            self.add_marker(mark)
+        if trial.quick:
+            self.add_marker(pytest.mark.quick)
+
+    def runtest(self) -> None:
+        __tracebackhide__ = True
+        spec, trial = self.run.spec, self.trial
+        directory = self.run.settings.trial_dir(spec.name, trial.id)
+        self.sweep_trial = handle = Trial(sweep=spec.name, trial_id=trial.id, params=trial.params, directory=directory)
+        self.merged_config = config = with_params(spec.config, trial.params)
+        handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
+        missed = missed_expectations(spec.expect, self.run.names(trial, handle.metrics), spec.display)
+        if missed:
+            raise ExpectationFailed(missed)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, ExpectationFailed):
+            params = ", ".join(f"{path}={value!r}" for path, value in self.trial.params.items())
+            return "\n".join([*excinfo.value.missed, f"params: {params}"])
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.run.spec.line
+        return self.path, (line - 1 if line else None), self.name

@@ -1,0 +1,118 @@
+"""Nested configs: dotted-path access, deep merge, and loading a base file.
+
+A dotted path names a place in a nested config: ``training.lr`` is a dict key
+inside a dict, ``layers.1.units`` goes through the list ``layers`` at index 1.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import SweepError
+
+
+def split_path(path: str) -> list[str]:
+    parts = path.split(".")
+    if not all(parts):
+        raise SweepError(f"{path!r} is not a dotted path (empty component)")
+    return parts
+
+
+def set_path(config: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``path`` in ``config`` in place, creating missing dict keys.
+
+    An index past the end of a list, or a path that runs through a scalar,
+    is an error naming the path: silently growing a list would hide typos.
+    """
+    parts = split_path(path)
+    node: Any = config
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise SweepError(f"{where}: no index {part} in a list of {len(node)} items")
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        else:
+            parent = ".".join(parts[:depth])
+            raise SweepError(f"{where}: {parent} is {node!r}, not a mapping or list")
+
+
+def get_path(config: Mapping[str, Any], path: str) -> Any:
+    """Read ``path`` from ``config``; KeyError if it is not there."""
+    node: Any = config
+    for part in split_path(path):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(path)
+    return node
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict: ``override`` merged into ``base``; mappings merge, all else replaces.
+
+    Keys of ``override`` may be dotted paths (``training.lr: 0.1``).
+    """
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if "." in str(key):
+            set_path(merged, str(key), copy.deepcopy(value))
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def with_params(config: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` with every dotted parameter set."""
+    merged = copy.deepcopy(dict(config))
+    for path, value in params.items():
+        set_path(merged, path, value)
+    return merged
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield ``(dotted path, leaf value)`` pairs; the inverse of `set_path` over leaves."""
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from flatten(value, f"{path}.")
+        else:
+            yield path, value
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Load a YAML or JSON base config (JSON is YAML, but its errors read better)."""
+    from .yamlio import load_yaml
+
+    if not path.is_file():
+        raise SweepError(f"base config {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SweepError(f"{path}: invalid JSON: {exc}") from None
+    else:
+        data = load_yaml(text, str(path)).data
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SweepError(f"base config {path} must hold a mapping, not {type(data).__name__}")
+    return data

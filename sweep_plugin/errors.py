@@ -1,0 +1,35 @@
+"""The one error type for bad sweep input, so every message has the same shape."""
+
+from __future__ import annotations
+
+
+class SweepError(Exception):
+    """Bad sweep input, shown as ``file:line: key.path: what is wrong``.
+
+    Code deep in the package raises it with only the key path it knows; the
+    loader fills in the file and line on the way out, so no part of the
+    package needs to carry file positions around.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str = "",
+        file: str = "",
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.file = file
+        self.line = line
+
+    def located(self, file: str, line: int | None, prefix: str = "") -> SweepError:
+        """Return a copy that names ``file`` and ``line``, with ``prefix`` before the key."""
+        key = ".".join(part for part in (prefix, self.key) if part)
+        return SweepError(self.message, key=key, file=file, line=line)
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.file and self.line else "")
+        return ": ".join(part for part in (where, self.key, self.message) if part)

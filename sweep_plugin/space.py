@@ -1,0 +1,259 @@
+"""Parameter spaces (W&B sweep vocabulary) and the search methods that draw from them.
+
+Every space maps a number in [0, 1) to a value (its inverse CDF), so random
+search and Latin-hypercube search share one code path: they differ only in
+how the unit points are drawn.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import itertools
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from .errors import SweepError
+
+Point = dict[str, Any]
+
+DISTRIBUTIONS = (
+    "constant",
+    "categorical",
+    "uniform",
+    "int_uniform",
+    "q_uniform",
+    "log_uniform",
+    "log_uniform_values",
+    "q_log_uniform",
+    "q_log_uniform_values",
+    "inv_log_uniform",
+    "inv_log_uniform_values",
+    "normal",
+    "q_normal",
+    "log_normal",
+    "q_log_normal",
+)
+SPACE_KEYS = ("values", "value", "distribution", "min", "max", "mu", "sigma", "q", "probabilities")
+_EPSILON = 1e-12
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'values'?)`` or an empty string."""
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@dataclass(frozen=True)
+class Values:
+    """A finite set of values: a grid axis, or a categorical for sampling."""
+
+    values: tuple[Any, ...]
+    probabilities: tuple[float, ...] | None = None
+
+    @property
+    def scale(self) -> str:
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in self.values)
+        return "linear" if numeric else "categorical"
+
+    def grid_values(self) -> list[Any]:
+        return list(self.values)
+
+    def from_unit(self, u: float) -> Any:
+        if self.probabilities is None:
+            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+        cumulative = list(itertools.accumulate(self.probabilities))
+        index = bisect.bisect_right(cumulative, u * cumulative[-1])
+        return self.values[min(index, len(self.values) - 1)]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A continuous or integer distribution, named as in W&B sweeps."""
+
+    kind: str
+    low: float = 0.0
+    high: float = 1.0
+    mu: float = 0.0
+    sigma: float = 1.0
+    q: float | None = None
+
+    @property
+    def scale(self) -> str:
+        return "log" if "log" in self.kind else "linear"
+
+    def grid_values(self) -> list[Any]:
+        raise SweepError(
+            f"distribution {self.kind!r} has no finite values for a grid;"
+            " use method: random or method: lhs, or give a values list"
+        )
+
+    def from_unit(self, u: float) -> Any:
+        u = min(max(u, _EPSILON), 1 - _EPSILON)
+        kind = self.kind.removeprefix("q_")
+        if kind == "int_uniform":
+            return int(min(self.low + math.floor(u * (self.high - self.low + 1)), self.high))
+        if kind in ("normal", "log_normal"):
+            x = NormalDist(self.mu, self.sigma).inv_cdf(u)
+            x = math.exp(x) if kind == "log_normal" else x
+        elif kind == "uniform":
+            x = self.low + u * (self.high - self.low)
+        elif kind == "log_uniform":
+            x = math.exp(self.low + u * (self.high - self.low))
+        elif kind == "log_uniform_values":
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        elif kind == "inv_log_uniform":
+            x = math.exp(-(self.low + u * (self.high - self.low)))
+        else:  # inv_log_uniform_values
+            x = 1 / math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        if self.q is not None:
+            x = round(x / self.q) * self.q
+            return int(x) if float(self.q).is_integer() else float(f"{x:.12g}")
+        return float(x)
+
+
+Space = Values | Distribution
+
+
+def parse_space(raw: Any) -> Space:
+    """Turn the YAML of one parameter into a space; `SweepError` says what is wrong."""
+    if isinstance(raw, list):
+        if not raw:
+            raise SweepError("an empty list of values")
+        return Values(tuple(raw))
+    if not isinstance(raw, Mapping):
+        return Values((raw,))
+    unknown = [key for key in raw if key not in SPACE_KEYS]
+    if unknown:
+        key = str(unknown[0])
+        raise SweepError(f"unknown key {key!r}{did_you_mean(key, SPACE_KEYS)}")
+    if "value" in raw:
+        return Values((raw["value"],))
+    kind = raw.get("distribution") or _infer_distribution(raw)
+    if kind not in DISTRIBUTIONS:
+        raise SweepError(f"unknown distribution {kind!r}{did_you_mean(str(kind), DISTRIBUTIONS)}")
+    if kind in ("categorical", "constant") or "values" in raw:
+        return _parse_values(raw)
+    return _parse_distribution(kind, raw)
+
+
+def _infer_distribution(raw: Mapping[str, Any]) -> str:
+    if "values" in raw:
+        return "categorical"
+    if "min" in raw and "max" in raw:
+        both_int = all(isinstance(raw[k], int) and not isinstance(raw[k], bool) for k in ("min", "max"))
+        return "int_uniform" if both_int else "uniform"
+    if "mu" in raw or "sigma" in raw:
+        return "normal"
+    raise SweepError("give a list of values, `values`, `value`, or a `distribution` with its bounds")
+
+
+def _parse_values(raw: Mapping[str, Any]) -> Values:
+    values = raw.get("values")
+    if not isinstance(values, list) or not values:
+        raise SweepError("values: must be a non-empty list")
+    probabilities = raw.get("probabilities")
+    if probabilities is None:
+        return Values(tuple(values))
+    if not isinstance(probabilities, list) or len(probabilities) != len(values):
+        raise SweepError("probabilities: must be a list as long as values")
+    if any(not _is_number(p) or p < 0 for p in probabilities):
+        raise SweepError("probabilities: must be non-negative numbers")
+    if not math.isclose(sum(probabilities), 1.0, abs_tol=1e-6):
+        raise SweepError(f"probabilities: must sum to 1, not {sum(probabilities):g}")
+    return Values(tuple(values), tuple(float(p) for p in probabilities))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    value = raw.get(key, default)
+    if value is None:
+        raise SweepError(f"{key}: required for distribution {raw.get('distribution')!r}")
+    if not _is_number(value):
+        raise SweepError(f"{key}: must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _parse_distribution(kind: str, raw: Mapping[str, Any]) -> Distribution:
+    q = _number(raw, "q", 1.0) if kind.startswith("q_") else None
+    if q is not None and q <= 0:
+        raise SweepError(f"q: must be positive, not {q:g}")
+    if kind.endswith("normal"):
+        sigma = _number(raw, "sigma", 1.0)
+        if sigma <= 0:
+            raise SweepError(f"sigma: must be positive, not {sigma:g}")
+        return Distribution(kind, mu=_number(raw, "mu", 0.0), sigma=sigma, q=q)
+    low, high = _number(raw, "min"), _number(raw, "max")
+    if low >= high:
+        raise SweepError(f"min must be below max (min {low:g}, max {high:g})")
+    if kind.endswith("_values") and low <= 0:
+        raise SweepError(f"min: {kind} needs positive bounds, not {low:g}")
+    if kind == "int_uniform" and not (low.is_integer() and high.is_integer()):
+        raise SweepError("int_uniform needs integer min and max")
+    return Distribution(kind, low=low, high=high, q=q)
+
+
+def grid_points(spaces: Mapping[str, Space]) -> Iterator[Point]:
+    """The cartesian product of every space's values, in file order."""
+    paths = list(spaces)
+    axes = []
+    for path in paths:
+        try:
+            axes.append(spaces[path].grid_values())
+        except SweepError as exc:
+            raise SweepError(exc.message, key=path) from None
+    for combination in itertools.product(*axes):
+        yield dict(zip(paths, combination, strict=True))
+
+
+def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterator[np.ndarray]:
+    """Endless batches of points in the unit cube, seeded: i.i.d. or Latin hypercube."""
+    if method == "lhs":
+        from scipy.stats import qmc
+
+        sampler = qmc.LatinHypercube(d=max(dimensions, 1), seed=seed)
+        while True:
+            yield sampler.random(batch)
+    rng = np.random.default_rng(seed)
+    while True:
+        yield rng.random((batch, max(dimensions, 1)))
+
+
+def sampled_points(
+    spaces: Mapping[str, Space],
+    method: str,
+    count: int,
+    seed: int,
+    accept: Callable[[Point], bool],
+    max_draws: int,
+) -> list[Point]:
+    """``count`` accepted points drawn by ``method``; rejected ones are drawn again.
+
+    Stops with an error after ``max_draws`` draws, so an unsatisfiable
+    constraint cannot hang collection.
+    """
+    paths = list(spaces)
+    points: list[Point] = []
+    draws = 0
+    for batch in unit_batches(method, len(paths), count, seed):
+        for row in batch:
+            draws += 1
+            point = {path: spaces[path].from_unit(float(u)) for path, u in zip(paths, row, strict=False)}
+            if accept(point):
+                points.append(point)
+                if len(points) == count:
+                    return points
+            if draws >= max_draws:
+                raise SweepError(
+                    f"constraints rejected {draws - len(points)} of {draws} drawn trials;"
+                    f" only {len(points)} of {count} could be drawn. Loosen the constraints"
+                )
+    raise AssertionError("unreachable: unit_batches is endless")

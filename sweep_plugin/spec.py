@@ -1,0 +1,351 @@
+"""Sweep files: parse and check the YAML into `SweepSpec` values.
+
+Everything a trial needs is checked here, at collection, so a typo fails
+fast as one clear error (``sweep_x.yaml:7: parameters.lr: min must be below
+max``) instead of failing every trial later.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import deep_merge, load_config_file, set_path
+from .errors import SweepError
+from .expressions import Expression
+from .space import Space, did_you_mean, parse_space
+from .yamlio import KeyPath, LoadedYaml, load_yaml
+
+T = TypeVar("T")
+
+METHODS = ("grid", "random", "lhs", "bayes")
+GOALS = ("maximize", "minimize")
+SWEEP_KEYS = (
+    "name",
+    "experiment",
+    "command",
+    "base",
+    "config",
+    "parameters",
+    "method",
+    "trials",
+    "seed",
+    "repeat",
+    "constraints",
+    "metric",
+    "expect",
+    "timeout",
+    "marks",
+    "quick",
+    "retries",
+    "early_terminate",
+)
+# Keys of a W&B sweep file that mean nothing here: warned about, not refused.
+WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
+EARLY_TERMINATE_TYPES = ("median", "hyperband")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What "best" means: a metric name and whether higher is better."""
+
+    name: str
+    goal: str = "minimize"
+
+    def is_better(self, value: float, than: float) -> bool:
+        return value > than if self.goal == "maximize" else value < than
+
+
+@dataclass(frozen=True)
+class Check:
+    """A constraint or expectation, with the line it was written on."""
+
+    expression: Expression
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """One checked sweep: what to run, over which space, and what to expect."""
+
+    name: str
+    file: Path
+    display: str
+    line: int | None
+    spaces: dict[str, Space]
+    config: dict[str, Any] = field(default_factory=dict)
+    experiment: str | None = None
+    command: str | tuple[str, ...] | None = None
+    method: str = "grid"
+    trials: int | None = None
+    seed: int = 0
+    repeat: int = 1
+    constraints: tuple[Check, ...] = ()
+    metric: Metric | None = None
+    expect: tuple[Check, ...] = ()
+    timeout: float | None = None
+    marks: tuple[str, ...] = ()
+    quick: dict[str, tuple[Any, ...]] | bool | None = None
+    retries: int = 0
+    early_terminate: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def scales(self) -> dict[str, str]:
+        """Each parameter's axis scale for plots: linear, log or categorical."""
+        scales = {path: space.scale for path, space in self.spaces.items()}
+        if self.repeat > 1:
+            scales["seed"] = "categorical"
+        return scales
+
+
+def default_name(path: Path) -> str:
+    """``sweep_lr.yaml`` and ``lr.sweep.yaml`` are both the sweep ``lr``."""
+    stem = path.name.split(".")[0]
+    return stem.removeprefix("sweep_") or stem
+
+
+def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
+    """Every sweep in ``path``: one mapping, or a ``sweeps:`` list of them.
+
+    Other top-level keys beside ``sweeps:`` are defaults for every sweep.
+    """
+    display = display or path.name
+    try:
+        loaded = load_yaml(path.read_text(encoding="utf-8"), display)
+    except SweepError as exc:
+        raise exc.located(display, exc.line) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SweepError(f"cannot read the file: {exc}", file=display) from None
+    data = loaded.data
+    if not isinstance(data, Mapping):
+        raise SweepError("a sweep file must hold a mapping of sweep keys", file=display, line=1)
+    reader = _Reader(loaded, display, path)
+    if "sweeps" not in data:
+        return [reader.sweep(data, (), default_name(path))]
+    sweeps = data["sweeps"]
+    if not isinstance(sweeps, list) or not all(isinstance(s, Mapping) for s in sweeps):
+        raise reader.error(("sweeps",), SweepError("must be a list of sweep mappings"))
+    shared = {key: value for key, value in data.items() if key != "sweeps"}
+    specs = []
+    for index, sweep in enumerate(sweeps):
+        fallback = f"{default_name(path)}{index}"
+        specs.append(reader.sweep({**shared, **sweep}, ("sweeps", str(index)), fallback))
+    names = [spec.name for spec in specs]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise reader.error(("sweeps", str(index), "name"), SweepError(f"duplicate sweep name {name!r}"))
+    return specs
+
+
+class _Reader:
+    """Reads sweep mappings of one file, turning errors into located ones."""
+
+    def __init__(self, loaded: LoadedYaml, display: str, path: Path) -> None:
+        self.loaded = loaded
+        self.display = display
+        self.path = path
+
+    def error(self, where: KeyPath, exc: SweepError) -> SweepError:
+        inner = tuple(exc.key.split(".")) if exc.key else ()
+        return exc.located(self.display, self.loaded.line(where + inner), prefix=".".join(where))
+
+    def read(self, where: KeyPath, parse: Callable[[Any], T], raw: Any) -> T:
+        try:
+            return parse(raw)
+        except SweepError as exc:
+            raise self.error(where, exc) from None
+
+    def sweep(self, raw: Mapping[str, Any], where: KeyPath, fallback_name: str) -> SweepSpec:
+        warnings = []
+        for key in raw:
+            if key in WANDB_KEYS:
+                warnings.append(f"{key!r} is a W&B sweep key that sweep_plugin ignores")
+            elif key not in SWEEP_KEYS:
+                hint = did_you_mean(str(key), SWEEP_KEYS)
+                raise self.error(where + (str(key),), SweepError(f"unknown key{hint}"))
+
+        def at(key: str, parse: Callable[[Any], T], default: T) -> T:
+            return self.read(where + (key,), parse, raw[key]) if key in raw else default
+
+        name = at("name", _name, fallback_name)
+        spaces = at("parameters", _parameters, {})
+        config = self._config(raw, where)
+        for path in spaces:
+            self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
+        method = at("method", _choice(METHODS), "grid")
+        trials = at("trials", _positive_int, None)
+        if trials is None and isinstance(raw.get("run_cap"), int):
+            trials = raw["run_cap"]
+        if method != "grid" and trials is None:
+            raise self.error(where + ("method",), SweepError(f"method {method} needs `trials: N`"))
+        if method == "bayes":
+            raise self.error(where + ("method",), SweepError("bayes is not available yet; use random or lhs"))
+        experiment, command = self._target(raw, where)
+        repeat = at("repeat", _positive_int, 1)
+        if repeat > 1 and "seed" in spaces:
+            raise self.error(where + ("repeat",), SweepError("repeat sets the parameter `seed`; drop one of them"))
+        return SweepSpec(
+            name=name,
+            file=self.path,
+            display=self.display,
+            line=self.loaded.line(where) if where else 1,
+            spaces=spaces,
+            config=config,
+            experiment=experiment,
+            command=command,
+            method=method,
+            trials=trials,
+            seed=at("seed", _int, 0),
+            repeat=repeat,
+            constraints=self._checks(raw, where, "constraints"),
+            metric=at("metric", _metric, None),
+            expect=self._checks(raw, where, "expect"),
+            timeout=at("timeout", _positive_number, None),
+            marks=at("marks", _marks, ()),
+            quick=self.read(where + ("quick",), lambda q: _quick(q, spaces), raw["quick"]) if "quick" in raw else None,
+            retries=at("retries", _non_negative_int, 0),
+            early_terminate=at("early_terminate", _early_terminate, None),
+            warnings=tuple(warnings),
+        )
+
+    def _config(self, raw: Mapping[str, Any], where: KeyPath) -> dict[str, Any]:
+        base: dict[str, Any] = {}
+        if "base" in raw:
+            if not isinstance(raw["base"], str):
+                raise self.error(where + ("base",), SweepError("must be a path to a YAML or JSON file"))
+            base = self.read(where + ("base",), load_config_file, self.path.parent / raw["base"])
+        inline = raw.get("config") or {}
+        if not isinstance(inline, Mapping):
+            raise self.error(where + ("config",), SweepError("must be a mapping"))
+        return self.read(where + ("config",), lambda c: deep_merge(base, c), inline)
+
+    def _target(self, raw: Mapping[str, Any], where: KeyPath) -> tuple[str | None, str | tuple[str, ...] | None]:
+        experiment, command = raw.get("experiment"), raw.get("command")
+        if experiment is not None and command is not None:
+            raise self.error(where + ("command",), SweepError("give `experiment` or `command`, not both"))
+        if experiment is not None:
+            return self.read(where + ("experiment",), _experiment, experiment), None
+        if command is not None:
+            return None, self.read(where + ("command",), _command, command)
+        return None, None
+
+    def _checks(self, raw: Mapping[str, Any], where: KeyPath, key: str) -> tuple[Check, ...]:
+        items = raw.get(key) or []
+        items = [items] if isinstance(items, str) else items
+        if not isinstance(items, list):
+            raise self.error(where + (key,), SweepError("must be a list of expressions"))
+        return tuple(
+            Check(self.read(where + (key, str(i)), Expression.parse, text), self.loaded.line(where + (key, str(i))))
+            for i, text in enumerate(items)
+        )
+
+
+def _name(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip() or any(c in raw for c in "[]:/ "):
+        raise SweepError(f"must be a plain word (no spaces, [ ] : /), not {raw!r}")
+    return raw
+
+
+def _parameters(raw: Any, prefix: str = "") -> dict[str, Space]:
+    if not isinstance(raw, Mapping):
+        raise SweepError("must map dotted config paths to value lists or distributions")
+    spaces: dict[str, Space] = {}
+    for key, value in raw.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and "parameters" in value:  # W&B nested parameters
+            spaces.update(_parameters(value["parameters"], f"{path}."))
+            continue
+        try:
+            spaces[path] = parse_space(value)
+        except SweepError as exc:
+            raise SweepError(exc.message, key=f"{path}.{exc.key}" if exc.key else path) from None
+    return spaces
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        if raw not in choices:
+            raise SweepError(f"must be one of {', '.join(choices)}, not {raw!r}{did_you_mean(str(raw), choices)}")
+        return str(raw)
+
+    return parse
+
+
+def _int(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise SweepError(f"must be an integer, not {raw!r}")
+    return raw
+
+
+def _positive_int(raw: Any) -> int:
+    if _int(raw) < 1:
+        raise SweepError(f"must be at least 1, not {raw}")
+    return int(raw)
+
+
+def _non_negative_int(raw: Any) -> int:
+    if _int(raw) < 0:
+        raise SweepError(f"must be 0 or more, not {raw}")
+    return int(raw)
+
+
+def _positive_number(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise SweepError(f"must be a positive number of seconds, not {raw!r}")
+    return float(raw)
+
+
+def _metric(raw: Any) -> Metric:
+    if isinstance(raw, str):
+        return Metric(raw)
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+        raise SweepError("must be {name: <metric>, goal: maximize|minimize}")
+    goal = raw.get("goal", "minimize")
+    if goal not in GOALS:
+        raise SweepError(f"goal must be maximize or minimize, not {goal!r}", key="goal")
+    return Metric(raw["name"], goal)
+
+
+def _marks(raw: Any) -> tuple[str, ...]:
+    marks = [raw] if isinstance(raw, str) else raw
+    if not isinstance(marks, list) or not all(isinstance(m, str) and m.isidentifier() for m in marks):
+        raise SweepError(f"must be a list of marker names, not {raw!r}")
+    return tuple(marks)
+
+
+def _quick(raw: Any, spaces: Mapping[str, Space]) -> dict[str, tuple[Any, ...]] | bool:
+    if isinstance(raw, bool):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise SweepError("must map parameters to the values of the quick subset, or be true")
+    subset = {}
+    for path, values in raw.items():
+        if path not in spaces:
+            raise SweepError(f"{path!r} is not a parameter{did_you_mean(str(path), list(spaces))}", key=str(path))
+        subset[str(path)] = tuple(values) if isinstance(values, list) else (values,)
+    return subset
+
+
+def _experiment(raw: Any) -> str:
+    module, _, function = str(raw).partition(":")
+    if not isinstance(raw, str) or not module or not function.isidentifier():
+        raise SweepError(f"must be 'module:function' (e.g. 'models:train'), not {raw!r}")
+    return raw
+
+
+def _command(raw: Any) -> str | tuple[str, ...]:
+    if isinstance(raw, str) and raw.strip():
+        return raw
+    if isinstance(raw, list) and raw and all(isinstance(part, str | int | float) for part in raw):
+        return tuple(str(part) for part in raw)
+    raise SweepError("must be a command string or a list of arguments")
+
+
+def _early_terminate(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, Mapping) or raw.get("type") not in EARLY_TERMINATE_TYPES:
+        raise SweepError("must be {type: median or hyperband, min_iter: N, eta: N}")
+    return dict(raw)

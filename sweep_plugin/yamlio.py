@@ -1,0 +1,70 @@
+"""Safe YAML loading that remembers the line of every key, for error messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import SweepError
+
+MAX_NODES = 200_000
+
+KeyPath = tuple[str, ...]
+
+
+@dataclass
+class LoadedYaml:
+    """The data of a YAML document and the 1-based line of each key path in it."""
+
+    data: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line(self, path: KeyPath) -> int | None:
+        """The line of ``path`` or of its nearest ancestor the file names."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def load_yaml(text: str, filename: str) -> LoadedYaml:
+    """Parse one YAML document with the safe loader; errors name file and line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedYaml(None)
+        lines: dict[KeyPath, int] = {}
+        _record_lines(node, (), lines, set())
+        return LoadedYaml(loader.construct_document(node), lines)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise SweepError(f"invalid YAML: {problem}", file=filename, line=line) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise SweepError(f"invalid YAML: {exc}", file=filename) from None
+    finally:
+        loader.dispose()
+
+
+def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], seen: set[int]) -> None:
+    """Map key paths to lines; each node is visited once, so alias bombs stay cheap."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if len(seen) > MAX_NODES:
+        raise yaml.YAMLError(f"more than {MAX_NODES} nodes (an alias bomb?)")
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = path + (str(key_node.value),)
+            lines.setdefault(key, key_node.start_mark.line + 1)
+            _record_lines(value_node, key, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            key = path + (str(index),)
+            lines.setdefault(key, item.start_mark.line + 1)
+            _record_lines(item, key, lines, seen)
