@@ -11,6 +11,7 @@ import pytest
 
 from .config import with_params
 from .errors import SweepError
+from . import runner
 from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
 from .settings import Settings
 from .spec import SweepSpec, load_sweep_file
@@ -119,12 +120,14 @@ class TrialItem(pytest.Item):
         handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
         missed = missed_expectations(spec.expect, self.run.names(trial, handle.metrics), spec.display)
         if missed:
-            raise ExpectationFailed(missed)
+            raise ExpectationFailed(missed, trial.params)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
-        if isinstance(excinfo.value, ExpectationFailed):
-            params = ", ".join(f"{path}={value!r}" for path, value in self.trial.params.items())
-            return "\n".join([*excinfo.value.missed, f"params: {params}"])
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """Show the experiment's own traceback, from its first frame on."""
+        entries = excinfo.traceback
+        calls = [i for i, entry in enumerate(entries) if entry.frame.code.name == runner.call_experiment.__name__]
+        if calls:
+            excinfo.traceback = entries[calls[-1] + 1 :]
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

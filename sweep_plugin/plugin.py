@@ -117,10 +117,9 @@ class SweepWorker:
         case = sweep_case(item)
         handle = getattr(item, "sweep_trial", None)
         if case is not None and case.run.spec.expect and handle is not None:
-            __tracebackhide__ = True
             missed = missed_expectations(case.run.spec.expect, case.run.names(case.trial, handle.metrics), case.run.spec.display)
             if missed:
-                raise ExpectationFailed(missed)
+                raise ExpectationFailed(missed, case.trial.params)
         return result
 
     @pytest.hookimpl(wrapper=True)

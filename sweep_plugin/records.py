@@ -25,7 +25,7 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, 
         return "passed", ""
     error = excinfo.value
     if isinstance(error, ExpectationFailed):
-        return "failed", str(error)
+        return "failed", "\n".join(error.missed)
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if isinstance(error, pytest.skip.Exception):
         kind = "pruned" if getattr(error, "pruned", False) else "skipped"

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .errors import SweepError
 from .expressions import EvaluationError
 from .space import did_you_mean
@@ -20,11 +22,14 @@ ARGUMENTS = ("config", "trial", "params")
 Experiment = Callable[..., Any]
 
 
-class ExpectationFailed(AssertionError):
-    """A trial ran but missed one or more ``expect`` thresholds."""
+class ExpectationFailed(pytest.fail.Exception):
+    """A trial ran but missed ``expect`` thresholds: a short failure, no traceback."""
 
-    def __init__(self, missed: list[str]) -> None:
-        super().__init__("\n".join(missed))
+    __module__ = "builtins"  # shown as plain ``ExpectationFailed``, like pytest's own outcomes
+
+    def __init__(self, missed: list[str], params: Mapping[str, Any]) -> None:
+        shown = ", ".join(f"{path}={value!r}" for path, value in params.items())
+        super().__init__("\n".join([*missed, f"params: {shown}"]), pytrace=False)
         self.missed = missed
 
 

@@ -1,0 +1,67 @@
+"""Command line: ``python -m sweep_plugin report REPORT.json [...] --out DIR``.
+
+Rebuilds the whole sweep report (CSVs, best.yaml, plots, index.html) from
+pytest-json-report files alone, e.g. after CI shards uploaded theirs.
+Errors in the input are one line on stderr and exit status 1; usage errors
+are argparse's (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+PROG = "python -m sweep_plugin"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Tools for sweep_plugin, the pytest plugin that runs parameter sweeps as tests.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    report = commands.add_parser(
+        "report",
+        help="Rebuild the sweep report from pytest-json-report files",
+        description=(
+            "Rebuild the sweep report (summary.csv, one folder per sweep with trials.csv, "
+            "history.csv, param_stats.csv, analysis.csv, best.yaml and plots, and a "
+            "self-contained index.html) from one or more report.json files written by "
+            "pytest --json-report. Several files (e.g. CI shards) are merged; a trial "
+            "present in several keeps the result of the newest report."
+        ),
+    )
+    report.add_argument("reports", nargs="+", metavar="REPORT.json", help="pytest-json-report file(s) to read")
+    report.add_argument("--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .report import ReportError, SweepReportWarning, load_reports, summary_lines, write_report
+
+    try:
+        records = load_reports(args.reports)
+    except ReportError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    if not records:
+        print(f"{PROG}: error: no sweep trials in {', '.join(args.reports)}", file=sys.stderr)
+        return 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SweepReportWarning)
+        try:
+            write_report(records, args.out)
+        except OSError as exc:
+            print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
+            return 1
+    for warning in caught:
+        print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
+    print("\n".join(summary_lines(records, args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,356 @@
+"""Bad input is one clean collection error (SPEC section 8), and a project
+without sweep files sees no trace of the plugin (SPEC section 1).
+
+Every broken sweep file must give an error that names the file, the key path
+and what is wrong, with no INTERNALERROR and no frame from the plugin's own
+code. The experiment (``models:train``) writes ``ran.txt``, so each case also
+shows that nothing ran.
+"""
+
+from __future__ import annotations
+
+import re
+from textwrap import dedent
+
+import pytest
+
+MODELS = """
+    from pathlib import Path
+
+    def train(config):
+        Path("ran.txt").write_text("ran")
+        return {"acc": 1.0}
+
+    def needs_lr(config, lr):
+        return {"acc": lr}
+"""
+BASE = """
+    layers: [{units: 8}, {units: 16}]
+    model: 3
+"""
+NO_REPORT = ("-p", "no:cacheprovider", "--sweep-no-report")
+PLUGIN_INSIDES = ("INTERNALERROR", "Traceback", "sweep_plugin/", "sweep_plugin\\")
+
+
+def sweep_project(pytester: pytest.Pytester, text: str, **files: str) -> None:
+    """A folder with ``models.py``, ``base.yaml``, ``sweep_x.yaml`` and ``files``."""
+    pytester.makepyfile(models=dedent(MODELS), **{k: dedent(v) for k, v in files.items()})
+    pytester.makefile(".yaml", base=dedent(BASE), sweep_x=dedent(text))
+
+
+def run(pytester: pytest.Pytester, text: str, *args: str, **files: str) -> pytest.RunResult:
+    sweep_project(pytester, text, **files)
+    return pytester.runpytest(*NO_REPORT, *args)
+
+
+def assert_clean_collection_error(pytester: pytest.Pytester, result: pytest.RunResult, expected: str) -> None:
+    """One collection error whose message matches ``expected``, nothing ran, no plugin insides."""
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    output = result.stdout.str() + result.stderr.str()
+    assert not [bad for bad in PLUGIN_INSIDES if bad in output], output
+    assert not (pytester.path / "ran.txt").exists(), "the experiment ran despite the bad file"
+
+
+GRID = "experiment: models:train\nparameters:\n  lr: [0.1, 0.2]\n"
+
+# (sweep file, the error line that must appear); the first line of a
+# dedented file is line 1.
+CASES = [
+    pytest.param(
+        "experiment: models:train\nparameters:\n  lr: [0.1, 0.2\nmethod: grid\n",
+        "sweep_x.yaml:*: invalid YAML: *flow sequence*",
+        id="invalid-yaml",
+    ),
+    pytest.param("- lr\n- hidden\n", "sweep_x.yaml:1: a sweep file must hold a mapping*", id="not-a-mapping"),
+    pytest.param(
+        "experiment: models:train\nparameter:\n  lr: [1]\n",
+        "sweep_x.yaml:2: parameter: unknown key (did you mean 'parameters'?)",
+        id="unknown-top-level-key",
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  lr: {valeus: [1, 2]}\n",
+        "sweep_x.yaml:3: parameters.lr: unknown key 'valeus' (did you mean 'values'?)",
+        id="unknown-space-key",
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  training:\n    parameters:\n"
+        "      lr: {distribution: uniform, min: 0.5, max: 0.1}\n",
+        "sweep_x.yaml:*: parameters.training.lr: min must be below max*",
+        id="min-not-below-max-wandb-nested",
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  training.lr: {distribution: uniform, min: 0.5, max: 0.1}\n",
+        "sweep_x.yaml:*: parameters.training.lr: min must be below max*",
+        id="min-not-below-max-dotted",
+    ),
+    pytest.param(
+        "experiment: models:train\nmethod: random\ntrials: 2\nparameters:\n"
+        "  lr: {distribution: unifrom, min: 0, max: 1}\n",
+        "sweep_x.yaml:5: parameters.lr: unknown distribution 'unifrom' (did you mean 'uniform'?)",
+        id="unknown-distribution",
+    ),
+    pytest.param(
+        "experiment: models:train\nmethod: random\nparameters:\n  lr: [0.1, 0.2]\n",
+        "sweep_x.yaml:2: method: method random needs `trials: N`",
+        id="random-without-trials",
+    ),
+    pytest.param(
+        GRID + "method: grdi\n",
+        "sweep_x.yaml:*: method: must be one of grid, random, lhs, bayes, not 'grdi' (did you mean 'grid'?)",
+        id="bad-method",
+    ),
+    pytest.param(
+        GRID + "metric: {name: acc, goal: maximise}\n",
+        "sweep_x.yaml:*: metric.goal: goal must be maximize or minimize, not 'maximise'",
+        id="bad-metric-goal",
+    ),
+    pytest.param(
+        GRID + "expect:\n  - 'acc >= '\n",
+        "sweep_x.yaml:*: expect.0: cannot parse 'acc >=': invalid syntax",
+        id="expression-syntax",
+    ),
+    pytest.param(
+        GRID + "constraints:\n  - lrr < 1\n",
+        "sweep_x.yaml:*: constraints.0: 'lrr' is not a parameter (did you mean 'lr'?)",
+        id="constraint-unknown-parameter",
+    ),
+    pytest.param(
+        GRID + "constraints:\n  - lr > 10\n",
+        "sweep_x.yaml:*: constraints: constraints removed all 2 grid points",
+        id="constraints-remove-everything",
+    ),
+    pytest.param(
+        "experiment: models:train\nbase: base.yaml\nparameters:\n  layers.5.units: [1, 2]\n",
+        "sweep_x.yaml:4: parameters.layers.5.units: layers.5: no index 5 in a list of 2 items",
+        id="list-index-out-of-range",
+    ),
+    pytest.param(
+        "experiment: models:train\nbase: base.yaml\nparameters:\n  model.hidden: [1, 2]\n",
+        "sweep_x.yaml:4: parameters.model.hidden: model.hidden: model is 3, not a mapping or list",
+        id="path-through-a-scalar",
+    ),
+    pytest.param(
+        "experiment: models:train\nbase: nothere.yaml\nparameters:\n  lr: [1]\n",
+        "sweep_x.yaml:2: base: base config *nothere.yaml does not exist",
+        id="missing-base-file",
+    ),
+    pytest.param(
+        "experiment: nomodels:train\nparameters:\n  lr: [1]\n",
+        "sweep_x.yaml:*: experiment: cannot import 'nomodels'*",
+        id="module-not-importable",
+    ),
+    pytest.param(
+        "experiment: models:trian\nparameters:\n  lr: [1]\n",
+        "sweep_x.yaml:*: experiment: module 'models' has no function 'trian' (did you mean 'train'?)",
+        id="function-missing",
+    ),
+    pytest.param(
+        "experiment: models:needs_lr\nparameters:\n  lr: [1]\n",
+        "sweep_x.yaml:*: experiment: models:needs_lr asks for 'lr'; an experiment may ask for config, trial, params",
+        id="unknown-experiment-argument",
+    ),
+    pytest.param(
+        "sweeps:\n  - {name: a, experiment: 'models:train', parameters: {lr: [1]}}\n"
+        "  - {name: a, experiment: 'models:train', parameters: {lr: [2]}}\n",
+        "sweep_x.yaml:3: sweeps.1.name: duplicate sweep name 'a'",
+        id="duplicate-sweep-names",
+    ),
+]
+
+# Expressions outside the language, refused when the file is collected: had
+# one run, it would have written `pwned`.
+FORBIDDEN = [
+    pytest.param("__import__('os').system('touch pwned') == 0", "call of '__import__' is not allowed*", id="import"),
+    pytest.param("open('pwned', 'w').write('x') > 0", "call of 'open' is not allowed*", id="open"),
+    pytest.param("max(1, 2).real > 0", "attribute access is not allowed*", id="attribute-on-call"),
+    pytest.param("(lambda: 1)() == 1", "call of 'lambda' is not allowed*", id="lambda-call"),
+    pytest.param("(lambda: 1) == 1", "lambda is not allowed*", id="lambda"),
+    pytest.param("[x for x in (1, 2)] == 1", "ListComp is not allowed*", id="comprehension"),
+    pytest.param("().__class__.__bases__ == 1", "attribute access is not allowed*", id="dunder-attribute"),
+]
+
+# Real bugs: each case is an error that escapes as a plugin traceback.
+BUGS = [
+    pytest.param(
+        "experiment: models:train\nconfig: {layers: [1, 2]}\nparameters:\n  layers.\u00b2: [1, 2]\n",
+        "sweep_x.yaml:4: parameters.layers.\u00b2: *",
+        id="superscript-digit-index",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="config.set_path: '²'.isdigit() is True but int('²') raises ValueError",
+        ),
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  lr: [1]\nexpect:\n  - \"acc > '\\ud800'\"\n",
+        "sweep_x.yaml:5: expect.0: *",
+        id="surrogate-in-expression",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="Expression.parse: ast.parse raises UnicodeEncodeError (a ValueError) on lone surrogates",
+        ),
+    ),
+    pytest.param(
+        "experiment: models:train\nmethod: random\ntrials: 20\nparameters:\n"
+        "  lr: {distribution: log_uniform, min: 0, max: 1000}\n",
+        "sweep_x.yaml:5: parameters.lr: *",
+        id="log-uniform-overflow",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="Distribution.from_unit: math.exp(1000) raises OverflowError while sampling",
+        ),
+    ),
+    pytest.param(
+        "experiment: broken:train\nparameters:\n  lr: [1]\n",
+        "sweep_x.yaml:1: experiment: cannot import 'broken'*SyntaxError*",
+        id="module-with-syntax-error",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="load_experiment catches only ImportError; SyntaxError shows plugin frames",
+        ),
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  lr: {distribution: uniform, min: 0.1, max: 0.5}\n",
+        "sweep_x.yaml:3: parameters.lr: distribution 'uniform' has no finite values for a grid;*method: random*",
+        id="continuous-in-grid-key-path",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="plan_trials errors are located at the sweep's line with key 'lr', not 'parameters.lr'",
+        ),
+    ),
+    pytest.param(
+        "experiment: models:train\nparameters:\n  training.lr: {distribution: uniform, min: 0.5, max: 0.1}\n",
+        "sweep_x.yaml:3: parameters.training.lr: min must be below max*",
+        id="dotted-parameter-line",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="_Reader.error splits the dotted key 'training.lr' and finds only the line of `parameters:`",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_bad_sweep_file_is_one_clean_collection_error(pytester: pytest.Pytester, text: str, expected: str) -> None:
+    assert_clean_collection_error(pytester, run(pytester, text), expected)
+
+
+def test_continuous_distribution_in_a_grid_suggests_sampling(pytester: pytest.Pytester) -> None:
+    text = "experiment: models:train\nparameters:\n  lr: {distribution: uniform, min: 0.1, max: 0.5}\n"
+    expected = "sweep_x.yaml:*lr: distribution 'uniform' has no finite values for a grid; use method: random or*lhs*"
+    assert_clean_collection_error(pytester, run(pytester, text), expected)
+
+
+@pytest.mark.parametrize("key", ["constraints", "expect"])
+@pytest.mark.parametrize(("expression", "expected"), FORBIDDEN)
+def test_forbidden_expression_is_refused_at_collection(
+    pytester: pytest.Pytester, key: str, expression: str, expected: str
+) -> None:
+    text = f"{GRID}{key}:\n  - {yaml_quote(expression)}\n"
+    result = run(pytester, text)
+    assert_clean_collection_error(pytester, result, f"sweep_x.yaml:5: {key}.0: {expected}")
+    assert not (pytester.path / "pwned").exists()
+
+
+@pytest.mark.parametrize(("text", "expected"), BUGS)
+def test_known_bugs_give_clean_errors(pytester: pytest.Pytester, text: str, expected: str) -> None:
+    result = run(pytester, text, broken="def train(config):\n    return {\n")
+    assert_clean_collection_error(pytester, result, expected)
+
+
+def yaml_quote(text: str) -> str:
+    """``text`` as a single-quoted YAML scalar."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_wandb_sweep_file_loads_with_only_a_warning(pytester: pytest.Pytester) -> None:
+    text = """
+        program: train.py
+        project: demo
+        entity: me
+        method: grid
+        metric: {name: acc, goal: maximize}
+        parameters:
+          lr: {values: [0.1, 0.2]}
+          model:
+            parameters:
+              hidden: {values: [8]}
+        experiment: models:train
+    """
+    result = run(pytester, text)
+    result.assert_outcomes(passed=2, warnings=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*sweep_x.yaml: 'program' is a W&B sweep key that sweep_plugin ignores",
+            "*sweep_x.yaml: 'project' is a W&B sweep key that sweep_plugin ignores",
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "soon",
+        "0",
+        "-3",
+        pytest.param(
+            "inf",
+            marks=pytest.mark.xfail(
+                strict=True, reason="settings._timeout accepts inf; pytest-timeout then raises INTERNALERROR"
+            ),
+        ),
+        pytest.param(
+            "nan", marks=pytest.mark.xfail(strict=True, reason="settings._timeout accepts nan (nan <= 0 is False)")
+        ),
+    ],
+)
+def test_bad_sweep_timeout_ini_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makeini(f"[pytest]\nsweep_timeout = {value}\n")
+    result = run(pytester, GRID)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: sweep_timeout: expected a positive number of seconds, got '{value}'"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+PLAIN_TESTS = """
+    import pytest
+
+    def test_passes():
+        assert True
+
+    def test_fails():
+        assert 1 == 2
+
+    @pytest.mark.skip(reason="not today")
+    def test_skipped():
+        pass
+
+    @pytest.mark.parametrize("x", [1, 2])
+    def test_param(x):
+        assert x
+"""
+
+
+def normalized(result: pytest.RunResult) -> list[str]:
+    """The output lines, without timings and without the (expected) plugin list."""
+    lines = [re.sub(r"\d+\.\d+s( \(\d+:\d+:\d+\))?", "<time>", line) for line in result.outlines]
+    return [line for line in lines if not line.startswith("plugins:")]
+
+
+@pytest.mark.parametrize("args", [(), ("-q",), ("-v", "-rA"), ("--strict-markers", "-m", "not slow")])
+def test_project_without_sweep_files_is_untouched(pytester: pytest.Pytester, args: tuple[str, ...]) -> None:
+    pytester.makepyfile(test_plain=dedent(PLAIN_TESTS))
+    pytester.makefile(".yaml", config="lr: [0.1, 0.2]\n")  # YAML, but not a sweep file
+    with_plugin = pytester.runpytest("-p", "no:cacheprovider", *args)
+    without = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:sweep", *args)
+    assert with_plugin.ret == without.ret == pytest.ExitCode.TESTS_FAILED
+    assert normalized(with_plugin) == normalized(without)
+    assert not (pytester.path / "reports").exists()
+
+
+def test_empty_project_keeps_exit_code_no_tests(pytester: pytest.Pytester) -> None:
+    with_plugin = pytester.runpytest("-p", "no:cacheprovider")
+    without = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:sweep")
+    assert with_plugin.ret == without.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert normalized(with_plugin) == normalized(without)

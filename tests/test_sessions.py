@@ -1,0 +1,257 @@
+"""Real pytest sessions over sweep files: outcomes, ids, selection, xdist, records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+MODELS = """
+import numpy as np
+
+def train(config, trial):
+    lr, hidden = config["training"]["lr"], config["model"]["hidden"]
+    for step in range(3):
+        trial.log(step=step, loss=np.float64(1.0 / (step + 1) / lr))
+    return {"acc": np.float32(min(1.0, lr * hidden / 10))}
+
+def boom(config):
+    if config["x"] == 2:
+        raise ValueError("x must not be 2")
+    return {"y": config["x"]}
+
+def hang(config):
+    import time
+    time.sleep(config["s"])
+    return {"y": 1.0}
+"""
+
+SWEEP_LR = """
+experiment: models:train
+config:
+  training: {epochs: 3}
+parameters:
+  training.lr: [0.01, 0.1, 1.0]
+  model.hidden: [8, 32]
+metric: {name: acc, goal: maximize}
+expect:
+  - acc >= 0.05
+quick:
+  training.lr: [0.1]
+"""
+
+ALL_IDS = [
+    "lr:0.01-hidden:8",
+    "lr:0.01-hidden:32",
+    "lr:0.1-hidden:8",
+    "lr:0.1-hidden:32",
+    "lr:1-hidden:8",
+    "lr:1-hidden:32",
+]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(models=MODELS)
+    pytester.makefile(".yaml", sweep_lr=SWEEP_LR)
+    return pytester
+
+
+def report_tests(pytester: pytest.Pytester) -> dict[str, dict]:
+    data = json.loads((pytester.path / "reports" / "report.json").read_text())
+    return {test["nodeid"]: test for test in data["tests"]}
+
+
+def test_each_trial_is_an_item_with_a_readable_id(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"sweep_lr.yaml::lr[[]{trial_id}[]]" for trial_id in ALL_IDS])
+    assert result.ret == 0
+
+
+def test_missed_expectations_fail_alone_with_values(project: pytest.Pytester) -> None:
+    result = project.runpytest("-v")
+    result.assert_outcomes(passed=4, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "sweep_lr.yaml:9: acc >= 0.05: acc = 0.008",
+            "params: training.lr=0.01, model.hidden=8",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_records_reach_the_json_report(project: pytest.Pytester, processes: int) -> None:
+    result = project.runpytest("-n", str(processes))
+    result.assert_outcomes(passed=4, failed=2)
+    tests = report_tests(project)
+    record = tests["sweep_lr.yaml::lr[lr:0.1-hidden:32]"]["metadata"]
+    assert record["params"] == {"training.lr": 0.1, "model.hidden": 32}
+    assert record["metrics"]["acc"] == pytest.approx(0.32)
+    assert record["history"] == [
+        {"step": 0, "loss": pytest.approx(10.0)},
+        {"step": 1, "loss": pytest.approx(5.0)},
+        {"step": 2, "loss": pytest.approx(10 / 3)},
+    ]
+    assert record["outcome"] == "passed"
+    assert record["config"] == {"training": {"epochs": 3, "lr": 0.1}, "model": {"hidden": 32}}
+    assert record["worker"] == ("gw0" if processes else "main") or record["worker"].startswith("gw")
+    failed = tests["sweep_lr.yaml::lr[lr:0.01-hidden:8]"]["metadata"]
+    assert failed["outcome"] == "failed"
+    assert failed["message"] == "sweep_lr.yaml:9: acc >= 0.05: acc = 0.008"
+
+
+def test_xdist_gives_the_same_outcomes(project: pytest.Pytester) -> None:
+    serial = project.runpytest("-p", "no:cacheprovider")
+    parallel = project.runpytest("-p", "no:cacheprovider", "-n", "2")
+    assert serial.parseoutcomes() == parallel.parseoutcomes()
+
+
+def test_keyword_selection_by_parameter_value(project: pytest.Pytester) -> None:
+    result = project.runpytest("-k", "lr:0.1 and hidden:32", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*lr[[]lr:0.1-hidden:32[]] PASSED*"])
+
+
+@pytest.mark.parametrize(("marker", "count"), [("quick", 2), ("full", 6), ("not quick", 4)])
+def test_markers_select_trials_under_strict_markers(project: pytest.Pytester, marker: str, count: int) -> None:
+    result = project.runpytest("-m", marker, "--strict-markers", "--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"{count}*tests collected*"])
+
+
+def test_last_failed_reruns_only_failed_trials(project: pytest.Pytester) -> None:
+    project.runpytest().assert_outcomes(passed=4, failed=2)
+    rerun = project.runpytest("--lf", "-v")
+    rerun.assert_outcomes(failed=2)
+    rerun.stdout.fnmatch_lines(["*lr[[]lr:0.01-hidden:8[]] FAILED*", "*lr[[]lr:0.01-hidden:32[]] FAILED*"])
+
+
+def test_an_experiment_that_raises_errors_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models=MODELS)
+    pytester.makefile(".yaml", sweep_boom="experiment: models:boom\nparameters:\n  x: [1, 2, 3]\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*raise ValueError*", "E * ValueError: x must not be 2", "models.py:*: ValueError"])
+    assert "sweep_plugin/" not in result.stdout.str()
+    record = report_tests(pytester)["sweep_boom.yaml::boom[x:2]"]["metadata"]
+    assert (record["outcome"], record["message"]) == ("error", "ValueError: x must not be 2")
+
+
+def test_timeout_fails_that_trial_and_the_rest_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models=MODELS)
+    pytester.makefile(".yaml", sweep_hang="experiment: models:hang\ntimeout: 1\nparameters:\n  s: [0, 30, 0.1]\n")
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=2, failed=1)
+    record = report_tests(pytester)["sweep_hang.yaml::hang[s:30]"]["metadata"]
+    assert record["outcome"] == "timeout"
+    assert record["duration_s"] < 10
+
+
+def test_ini_timeout_applies_to_sweeps_without_one(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models=MODELS)
+    pytester.makeini("[pytest]\nsweep_timeout = 1\n")
+    pytester.makefile(".yaml", sweep_hang="experiment: models:hang\nparameters:\n  s: [0, 30]\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*Timeout (>1.0s) from pytest-timeout*"])
+
+
+def test_sampled_sweeps_are_the_same_on_every_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models=MODELS)
+    pytester.makefile(
+        ".yaml",
+        sweep_rand="""
+        experiment: models:train
+        method: lhs
+        trials: 5
+        seed: 3
+        parameters:
+          training.lr: {distribution: log_uniform_values, min: 0.001, max: 1.0}
+          model.hidden: {distribution: int_uniform, min: 4, max: 64}
+        """,
+    )
+    first = pytester.runpytest("--collect-only", "-q").stdout.lines[:5]
+    second = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider").stdout.lines[:5]
+    assert first == second
+    assert all(line.startswith("sweep_rand.yaml::rand[lr:") for line in first)
+    assert len(set(first)) == 5
+
+
+def test_base_config_dotted_overrides_and_list_indices(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        models="""
+        import json
+        def record(config, trial):
+            (trial.dir / "config.json").write_text(json.dumps(config))
+            return {"units": config["layers"][1]["units"]}
+        """
+    )
+    pytester.makefile(".json", base='{"layers": [{"units": 4}, {"units": 8}], "opt": {"lr": 1}}')
+    pytester.makefile(
+        ".yaml",
+        sweep_cfg="""
+        experiment: models:record
+        base: base.json
+        config: {opt.momentum: 0.9}
+        parameters:
+          layers.1.units: [16, 32]
+        expect: [units >= 16]
+        """,
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+    written = pytester.path / "reports" / "cfg" / "trials" / "units:32" / "config.json"
+    assert json.loads(written.read_text()) == {
+        "layers": [{"units": 4}, {"units": 32}],
+        "opt": {"lr": 1, "momentum": 0.9},
+    }
+
+
+def test_marked_python_test_runs_over_the_trials(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_marked="""
+        import pytest
+
+        @pytest.mark.sweep("sweep_lr.yaml")
+        def test_train(config, params, trial):
+            assert config["training"]["lr"] == params["training.lr"]
+            trial.log(acc=config["training"]["lr"] * 2)
+        """
+    )
+    result = project.runpytest("test_marked.py", "-v", "-m", "quick")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_train[[]lr:0.1-hidden:8[]] PASSED*"])
+    failing = project.runpytest("test_marked.py", "-k", "lr:0.01")
+    failing.assert_outcomes(failed=2)
+    failing.stdout.fnmatch_lines(["sweep_lr.yaml:9: acc >= 0.05: acc = 0.02"])
+    record = report_tests(project)["test_marked.py::test_train[lr:0.01-hidden:8]"]["metadata"]
+    assert record["outcome"] == "failed"
+
+
+def test_baseline_expectations_read_an_earlier_summary(project: pytest.Pytester) -> None:
+    baseline = project.path / "baseline.csv"
+    baseline.write_text("sweep,trial,metrics.acc\nlr,lr:1-hidden:8,0.5\nlr,lr:1-hidden:32,2.0\n")
+    sweep = SWEEP_LR.replace("acc >= 0.05", "acc >= baseline.acc - 0.1")
+    project.makefile(".yaml", sweep_lr=sweep)
+    result = project.runpytest("--sweep-baseline", str(baseline), "-k", "lr:1")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*acc >= baseline.acc - 0.1: acc = 1, baseline.acc = 2"])
+
+
+def test_constraints_removed_count_is_shown(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_lr=SWEEP_LR + "constraints: ['lr * hidden <= 8']\n")
+    result = project.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["sweep_lr.yaml::lr: constraints removed 1 of 6 grid points"])
+
+
+def test_project_without_sweep_files_is_untouched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    with_plugin = pytester.runpytest("-p", "no:cacheprovider")
+    without = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:sweep")
+    assert with_plugin.ret == without.ret == 0
+
+    def steady(lines: list[str]) -> list[str]:  # timings vary; the plugin list names us
+        return [line for line in lines if " in " not in line and not line.startswith("plugins:")]
+
+    assert steady(with_plugin.outlines) == steady(without.outlines)
+    assert not (Path(pytester.path) / "reports").exists()
