@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import runner
 from .config import with_params
 from .errors import SweepError
-from . import runner
+from .ids import short_names
 from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
 from .settings import Settings
 from .spec import SweepSpec, load_sweep_file
 from .trial import Trial
 from .trials import TrialSpec, namespace, plan_trials, removed_message
-from .ids import short_names
 
 SETTINGS = pytest.StashKey[Settings]()
 NOTES = pytest.StashKey[list[str]]()
@@ -33,10 +33,19 @@ class SweepRun:
 
     spec: SweepSpec
     settings: Settings
-    experiment: Any
-    asked: tuple[str, ...]
-    short: dict[str, str]
     marks: tuple[pytest.MarkDecorator, ...]
+    experiment: Any = None
+    asked: tuple[str, ...] = ()
+    short: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.short = short_names([*self.spec.spaces, "seed"])
+
+    def check(self, trial: TrialSpec, metrics: Mapping[str, float]) -> None:
+        """Raise `ExpectationFailed` listing every ``expect`` the trial missed."""
+        missed = missed_expectations(self.spec.expect, self.names(trial, metrics), self.spec.display)
+        if missed:
+            raise ExpectationFailed(missed, trial.params)
 
     def names(self, trial: TrialSpec, metrics: Mapping[str, float]) -> dict[str, Any]:
         """What ``expect`` may read: parameters, metrics and ``baseline.<metric>``."""
@@ -76,7 +85,7 @@ class SweepFile(pytest.File):
             raise exc.located(spec.display, spec.line) from None
         if plan.removed:
             self.config.stash.setdefault(NOTES, []).append(removed_message(spec, plan))
-        run = SweepRun(spec, settings, experiment, asked, short_names([*spec.spaces, "seed"]), sweep_marks(spec, settings, self.config))
+        run = SweepRun(spec, settings, sweep_marks(spec, settings, self.config), experiment, asked)
         for trial in plan.trials:
             yield TrialItem.from_parent(self, name=f"{spec.name}[{trial.id}]", run=run, trial=trial)
 
@@ -118,9 +127,7 @@ class TrialItem(pytest.Item):
         self.sweep_trial = handle = Trial(sweep=spec.name, trial_id=trial.id, params=trial.params, directory=directory)
         self.merged_config = config = with_params(spec.config, trial.params)
         handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
-        missed = missed_expectations(spec.expect, self.run.names(trial, handle.metrics), spec.display)
-        if missed:
-            raise ExpectationFailed(missed, trial.params)
+        self.run.check(trial, handle.metrics)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Show the experiment's own traceback, from its first frame on."""

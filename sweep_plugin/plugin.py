@@ -19,7 +19,6 @@ import pytest
 from . import jsonreport
 from .collect import NOTES, SETTINGS, SweepFile, TrialItem
 from .records import classify, trial_record, worker_id
-from .runner import ExpectationFailed, missed_expectations
 from .settings import Settings, add_options, read_settings
 from .sweepmark import SweepCase, parametrize_sweep, sweep_case
 from .trial import Trial
@@ -107,7 +106,8 @@ class SweepWorker:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Turn the JSON report on once trials are collected (after collection)."""
-        if self.settings.report and any(_is_trial(item) for item in session.items):
+        wanted = self.settings.report and not self.config.option.collectonly
+        if wanted and any(_is_trial(item) for item in session.items):
             jsonreport.enable(self.config, self.settings.report_dir, self.started)
 
     @pytest.hookimpl(wrapper=True)
@@ -116,14 +116,14 @@ class SweepWorker:
         result = yield
         case = sweep_case(item)
         handle = getattr(item, "sweep_trial", None)
-        if case is not None and case.run.spec.expect and handle is not None:
-            missed = missed_expectations(case.run.spec.expect, case.run.names(case.trial, handle.metrics), case.run.spec.display)
-            if missed:
-                raise ExpectationFailed(missed, case.trial.params)
+        if case is not None and handle is not None:
+            case.run.check(case.trial, handle.metrics)
         return result
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """Attach the trial record to the call report; it travels to the controller."""
         report = yield
         record = _record(item, call, self.worker)
@@ -149,7 +149,7 @@ class SweepController:
 
     def pytest_report_collectionfinish(self) -> list[str]:
         """Say how many grid points constraints removed (after collection)."""
-        return list(self.config.stash.get(NOTES, []))
+        return self.config.stash.get(NOTES, None) or []
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -160,7 +160,7 @@ class SweepController:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep every trial record, and note trials whose worker died."""
         record = getattr(report, "sweep", None)
-        if record is None and report.when == "???" and self._is_sweep_file(report.nodeid):
+        if record is None and str(report.when) == "???" and self._is_sweep_file(report.nodeid):
             record = crashed_record(report)
         if record is not None:
             self.records.append(record)

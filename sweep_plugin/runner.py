@@ -22,7 +22,7 @@ ARGUMENTS = ("config", "trial", "params")
 Experiment = Callable[..., Any]
 
 
-class ExpectationFailed(pytest.fail.Exception):
+class ExpectationFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
     """A trial ran but missed ``expect`` thresholds: a short failure, no traceback."""
 
     __module__ = "builtins"  # shown as plain ``ExpectationFailed``, like pytest's own outcomes

@@ -58,8 +58,11 @@ class Values:
 
     @property
     def scale(self) -> str:
-        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in self.values)
-        return "linear" if numeric else "categorical"
+        """``log`` for positive numbers spanning two decades or more (0.001, 0.01, 0.1)."""
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in self.values):
+            return "categorical"
+        low, high = min(self.values), max(self.values)
+        return "log" if low > 0 and high / low >= 100 else "linear"
 
     def grid_values(self) -> list[Any]:
         return list(self.values)

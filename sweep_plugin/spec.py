@@ -172,7 +172,7 @@ class _Reader:
             return self.read(where + (key,), parse, raw[key]) if key in raw else default
 
         name = at("name", _name, fallback_name)
-        spaces = at("parameters", _parameters, {})
+        spaces: dict[str, Space] = at("parameters", lambda raw: _parameters(raw), {})
         config = self._config(raw, where)
         for path in spaces:
             self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)

@@ -11,7 +11,6 @@ import pytest
 from .collect import SweepRun, display_path, sweep_marks
 from .config import with_params
 from .errors import SweepError
-from .ids import short_names
 from .settings import Settings
 from .spec import SweepSpec, load_sweep_file
 from .trial import Trial
@@ -56,7 +55,7 @@ def parametrize_sweep(metafunc: pytest.Metafunc, marker: pytest.Mark, settings: 
     except SweepError as exc:
         pytest.fail(f"{where}: {exc}", pytrace=False)
     marks = sweep_marks(spec, settings, metafunc.config)
-    run = SweepRun(spec, settings, None, (), short_names([*spec.spaces, "seed"]), marks)
+    run = SweepRun(spec, settings, marks)
     quick = (*marks, pytest.mark.quick)
     cases = [pytest.param(SweepCase(run, t), id=t.id, marks=quick if t.quick else marks) for t in trials]
     metafunc.parametrize(ARGUMENT, cases)

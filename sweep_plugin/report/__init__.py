@@ -1,0 +1,50 @@
+"""The post-session report of sweep_plugin (SPEC section 6).
+
+A pure library: trial records in, files out. The plugin calls, on the
+controller at session end::
+
+    records = records_from_json_report(json_report)   # or its own records
+    write_report(records, out_dir)                     # CSVs, best.yaml, PNGs, index.html
+    for line in summary_lines(records, out_dir): ...   # terminal summary
+
+and ``python -m sweep_plugin report`` does the same from report.json files
+(``load_reports`` merges CI shards). Importing this package is cheap:
+pandas and matplotlib are imported only when a report is written.
+
+A record is one trial's metadata dict: ``sweep, file, trial, nodeid,
+outcome, duration_s, worker, params`` (flat dotted), ``metrics`` (final),
+``history`` (list of ``{"step": …, name: value}``), ``message``, ``config``
+(merged, nested), ``metric`` (``{name, goal}`` or None) and ``scales``
+(parameter → ``log``/``linear``/``categorical``). Missing keys are filled in.
+"""
+
+from __future__ import annotations
+
+from .records import (
+    FINISHED,
+    OUTCOMES,
+    Metric,
+    ReportError,
+    best_record,
+    load_reports,
+    normalize_record,
+    records_from_json_report,
+    summary_lines,
+    sweep_metric,
+)
+from .writer import SweepReportWarning, write_report
+
+__all__ = [
+    "FINISHED",
+    "OUTCOMES",
+    "Metric",
+    "ReportError",
+    "SweepReportWarning",
+    "best_record",
+    "load_reports",
+    "normalize_record",
+    "records_from_json_report",
+    "summary_lines",
+    "sweep_metric",
+    "write_report",
+]

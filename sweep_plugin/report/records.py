@@ -1,0 +1,387 @@
+"""Trial records: read them from pytest-json-report files, group and rank them.
+
+A *record* is the plugin's per-trial metadata dict (see the module
+``sweep_plugin.report`` docstring), normalised so the report code can trust
+its keys and types. This module is pure Python (no pandas) so the plugin can
+import it at session end without paying for the heavy report libraries.
+
+Which metric counts as "the" metric of a sweep: the sweep's declared
+``metric`` (name and goal). Without one, the first metric name found in the
+records, with goal ``minimize`` when the name looks like a loss or error
+(``loss``, ``error``, ``err``, ``mse``, ``mae``, ``rmse``, ``nll``,
+``perplexity``, ``time``, ``latency``) and ``maximize`` otherwise. A trial
+can be "best" only if it finished (``passed`` or ``failed``: the experiment
+returned metrics) and its metric value is a finite number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+OUTCOMES = ("passed", "failed", "error", "timeout", "crashed", "pruned", "skipped")
+FINISHED = frozenset({"passed", "failed"})
+GOALS = frozenset({"maximize", "minimize"})
+_MINIMIZE_HINTS = ("loss", "error", "err", "mse", "mae", "rmse", "nll", "perplexity", "time", "latency")
+_SWEEP_SUFFIXES = (".yaml", ".yml")
+_TEST_OUTCOMES = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped"}
+_MESSAGE_LIMIT = 4000
+
+
+class ReportError(ValueError):
+    """A file given to ``load_reports`` is missing or is not a json report."""
+
+
+@dataclass
+class Metric:
+    """The metric that ranks a sweep's trials."""
+
+    name: str
+    goal: str = "maximize"
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether value ``a`` beats ``b`` under this goal."""
+        return a < b if self.goal == "minimize" else a > b
+
+
+@dataclass
+class Sweep:
+    """One sweep's records, with the folder name its files go to."""
+
+    name: str
+    file: str
+    folder: str
+    key: str = ""  # the nodeid up to "[": tells apart sweeps of the same name
+    records: list[Mapping[str, Any]] = field(default_factory=list)
+
+    @property
+    def metric(self) -> Metric | None:
+        return sweep_metric(self.records)
+
+
+# --------------------------------------------------------------- reading
+
+
+def records_from_json_report(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Trial records of one pytest-json-report dict, in test order.
+
+    Tests with trial metadata become records; a test from a sweep YAML file
+    without metadata (its worker died, or it failed before recording) becomes
+    a record with unknown params; every other test is ignored.
+    """
+    tests = report.get("tests") if isinstance(report, Mapping) else None
+    if not isinstance(tests, list):
+        return []
+    records = (_record_from_test(test) for test in tests if isinstance(test, Mapping))
+    return [rec for rec in records if rec is not None]
+
+
+def load_reports(paths: Iterable[str | PathLike[str]]) -> list[dict[str, Any]]:
+    """Records of several json reports (CI shards), merged by nodeid.
+
+    A trial present in several reports keeps the result of the report with
+    the latest ``created`` time (on a tie, the later path given).
+    """
+    loaded = [(_created(report), index, report) for index, report in enumerate(map(_read_report, paths))]
+    merged: dict[str, dict[str, Any]] = {}
+    for _, _, report in sorted(loaded, key=lambda item: item[:2]):
+        for rec in records_from_json_report(report):
+            merged[rec["nodeid"]] = rec
+    return list(merged.values())
+
+
+def _read_report(path: str | PathLike[str]) -> dict[str, Any]:
+    """Parse one report file, raising ReportError with a one-line reason."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path}: cannot read: {exc}") from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(report, dict) or not isinstance(report.get("tests"), list):
+        raise ReportError(f"{path}: not a pytest-json-report file (no 'tests' list)")
+    return report
+
+
+def _created(report: Mapping[str, Any]) -> float:
+    value = report.get("created")
+    return float(value) if _is_number(value) else float("-inf")
+
+
+def _record_from_test(test: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record of one json-report test entry, or None if not a trial."""
+    nodeid = str(test.get("nodeid", ""))
+    meta = test.get("metadata")
+    if isinstance(meta, Mapping) and isinstance(meta.get("sweep"), Mapping):
+        meta = meta["sweep"]  # tolerate metadata nested under a "sweep" key
+    if not (isinstance(meta, Mapping) and ("sweep" in meta or "trial" in meta)):
+        if not _is_sweep_nodeid(nodeid):
+            return None
+        meta = {}
+    return normalize_record(meta, test)
+
+
+def normalize_record(meta: Mapping[str, Any], test: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A record with every key present and of the expected type.
+
+    ``test`` (the json-report test entry) fills in what the metadata lacks:
+    the outcome from its stages (timeout, crashed worker, test outcome), the
+    duration, the message, and the sweep and trial names from the nodeid.
+    """
+    test = test or {}
+    nodeid = str(meta.get("nodeid") or test.get("nodeid") or "")
+    file, sweep, trial = parse_nodeid(nodeid)
+    outcome = meta.get("outcome")
+    if outcome not in OUTCOMES:
+        outcome = _outcome_from_test(test)
+    return {
+        "sweep": _text(meta.get("sweep")) or sweep or "sweep",
+        "file": _text(meta.get("file")) or file,
+        "trial": _text(meta.get("trial")) or trial or nodeid,
+        "nodeid": nodeid,
+        "outcome": outcome,
+        "duration_s": _duration(meta.get("duration_s"), test),
+        "worker": _text(meta.get("worker")) or "main",
+        "params": _mapping(meta.get("params")),
+        "metrics": _mapping(meta.get("metrics")),
+        "history": _history(meta.get("history")),
+        "message": _text(meta.get("message")) or _message_from_test(test, outcome),
+        "config": _mapping(meta.get("config")),
+        "metric": _metric_decl(meta.get("metric")),
+        "scales": {str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
+    }
+
+
+def parse_nodeid(nodeid: str) -> tuple[str, str, str]:
+    """``path::name[trial]`` (maybe with an xdist ``@group``) as (path, name, trial)."""
+    path, _, rest = nodeid.partition("::")
+    match = re.fullmatch(r"(?P<name>[^\[]*)(?:\[(?P<trial>.*)\])?(?:@[^\]]*)?", rest, re.S)
+    if not match:
+        return path, rest, ""
+    return path, match["name"].rpartition("::")[2], match["trial"] or ""
+
+
+def _is_sweep_nodeid(nodeid: str) -> bool:
+    return nodeid.partition("::")[0].lower().endswith(_SWEEP_SUFFIXES) and "::" in nodeid
+
+
+def _stage_texts(test: Mapping[str, Any]) -> list[str]:
+    """Every longrepr and crash message of the test's stages (any ``when``)."""
+    texts = []
+    for stage in test.values():
+        if not isinstance(stage, Mapping):
+            continue
+        if isinstance(stage.get("longrepr"), str):
+            texts.append(stage["longrepr"])
+        crash = stage.get("crash")
+        if isinstance(crash, Mapping) and isinstance(crash.get("message"), str):
+            texts.append(crash["message"])
+    return texts
+
+
+def _outcome_from_test(test: Mapping[str, Any]) -> str:
+    text = "\n".join(_stage_texts(test))
+    if "Timeout" in text and "pytest-timeout" in text:
+        return "timeout"
+    if "crashed while running" in text:
+        return "crashed"
+    return _TEST_OUTCOMES.get(str(test.get("outcome", "")), "error")
+
+
+def _message_from_test(test: Mapping[str, Any], outcome: str) -> str:
+    """A short reason from the stages: the crash message, else the longrepr tail."""
+    if outcome == "passed":
+        return ""
+    for when in ("setup", "call", "teardown", "???"):
+        stage = test.get(when)
+        if not isinstance(stage, Mapping):
+            continue
+        crash = stage.get("crash")
+        if isinstance(crash, Mapping) and crash.get("message"):
+            return str(crash["message"])[-_MESSAGE_LIMIT:]
+    texts = [t.strip() for t in _stage_texts(test) if t.strip()]
+    return texts[-1][-_MESSAGE_LIMIT:] if texts else ""
+
+
+def _duration(value: Any, test: Mapping[str, Any]) -> float | None:
+    if _is_number(value):
+        return float(value)
+    stages = [test.get(when) for when in ("setup", "call", "teardown")]
+    durations = [s["duration"] for s in stages if isinstance(s, Mapping) and _is_number(s.get("duration"))]
+    return float(sum(durations)) if durations else None
+
+
+def _history(value: Any) -> list[Mapping[str, Any]]:
+    """The logged entries that are mappings (not copied: records are read-only here)."""
+    if not isinstance(value, list):
+        return []
+    return [e for e in value if isinstance(e, Mapping)]
+
+
+def _metric_decl(value: Any) -> dict[str, str] | None:
+    if isinstance(value, str) and value:
+        return {"name": value, "goal": "maximize"}
+    if not isinstance(value, Mapping) or not value.get("name"):
+        return None
+    goal = str(value.get("goal", "maximize")).lower()
+    return {"name": str(value["name"]), "goal": goal if goal in GOALS else "maximize"}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite(value: Any) -> float | None:
+    """``value`` as a float if it is a finite number (bools excluded), else None."""
+    if not _is_number(value):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+# --------------------------------------------------------------- grouping and ranking
+
+
+def group_sweeps(records: Iterable[Mapping[str, Any]]) -> list[Sweep]:
+    """Records grouped by sweep, in first-seen order.
+
+    A sweep is a sweep name and the nodeid up to ``[`` (``file.yaml::name``,
+    or ``test_x.py::test_fn`` for a Python test marked with a sweep), so
+    trial ids are unique within it. Each sweep gets a folder name that is safe on any filesystem and unique
+    (``name``, ``name-2``… when two files define sweeps of the same name).
+    """
+    groups: dict[tuple[str, str], Sweep] = {}
+    for rec in records:
+        name, file = str(rec.get("sweep", "")), str(rec.get("file", ""))
+        key = (name, str(rec.get("nodeid", "")).partition("[")[0] or file)
+        if key not in groups:
+            groups[key] = Sweep(name=name, file=file, folder="", key=key[1])
+        groups[key].records.append(rec)
+    used: set[str] = set()
+    for sweep in groups.values():
+        sweep.folder = _unique(_safe_name(sweep.name), used)
+    return list(groups.values())
+
+
+def _safe_name(name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sweep"
+    return safe[:100]
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate.lower() in used:
+        n += 1
+        candidate = f"{name}-{n}"
+    used.add(candidate.lower())
+    return candidate
+
+
+def sweep_metric(records: Iterable[Mapping[str, Any]]) -> Metric | None:
+    """The declared metric of the sweep, else a guess from the metric names."""
+    records = list(records)
+    for rec in records:
+        decl = _metric_decl(rec.get("metric"))
+        if decl:
+            return Metric(decl["name"], decl["goal"])
+    for rec in records:
+        for name, value in _mapping(rec.get("metrics")).items():
+            if finite(value) is not None:
+                return Metric(name, _guess_goal(name))
+    return None
+
+
+def _guess_goal(name: str) -> str:
+    lowered = name.lower()
+    return "minimize" if any(hint in lowered for hint in _MINIMIZE_HINTS) else "maximize"
+
+
+def metric_value(rec: Mapping[str, Any], metric: Metric) -> float | None:
+    """The record's finite value of ``metric`` if it finished, else None."""
+    if rec.get("outcome") not in FINISHED:
+        return None
+    return finite(_mapping(rec.get("metrics")).get(metric.name))
+
+
+def ranked(records: Iterable[Mapping[str, Any]], metric: Metric | None) -> list[tuple[float, Mapping[str, Any]]]:
+    """(value, record) of trials with a metric value, best first (stable)."""
+    if metric is None:
+        return []
+    scored = [(v, rec) for rec in records if (v := metric_value(rec, metric)) is not None]
+    return sorted(scored, key=lambda item: -item[0] if metric.goal == "maximize" else item[0])
+
+
+def best_record(records: Iterable[Mapping[str, Any]], metric: Metric | None) -> tuple[float, Mapping[str, Any]] | None:
+    """The best finished trial and its value, or None if none has the metric."""
+    top = ranked(records, metric)
+    return top[0] if top else None
+
+
+def outcome_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Trials per outcome, in the canonical outcome order, zeros left out."""
+    counts: dict[str, int] = {}
+    for rec in records:
+        counts[str(rec.get("outcome"))] = counts.get(str(rec.get("outcome")), 0) + 1
+    order = [o for o in OUTCOMES if o in counts] + sorted(o for o in counts if o not in OUTCOMES)
+    return {o: counts[o] for o in order}
+
+
+# --------------------------------------------------------------- terminal
+
+
+def summary_lines(records: Iterable[Mapping[str, Any]], out_dir: str | PathLike[str] | None = None) -> list[str]:
+    """One terminal line per sweep, plus where the report is if ``out_dir`` is given.
+
+    e.g. ``spirals: 12 trials: 10 passed, 2 failed; best lr:0.1-hidden:32 val_acc=0.9712``
+    """
+    sweeps = group_sweeps(normalize_record(rec) for rec in records)
+    lines = [_sweep_line(sweep, label) for sweep, label in _labelled(sweeps)]
+    if out_dir is not None and lines:
+        lines.append(f"report: {display_path(Path(out_dir) / 'index.html')}")
+    return lines
+
+
+def _labelled(sweeps: list[Sweep]) -> list[tuple[Sweep, str]]:
+    """Sweeps with display names; the file is added where names repeat."""
+    names = [s.name for s in sweeps]
+    return [(s, s.name if names.count(s.name) == 1 else f"{s.name} ({s.key})") for s in sweeps]
+
+
+def _sweep_line(sweep: Sweep, label: str) -> str:
+    n = len(sweep.records)
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in outcome_counts(sweep.records).items())
+    line = f"{label}: {n} trial{'s' if n != 1 else ''}: {counts}"
+    metric = sweep.metric
+    best = best_record(sweep.records, metric)
+    if best is not None and metric is not None:
+        line += f"; best {best[1]['trial']} {metric.name}={best[0]:.4g}"
+    elif metric is not None:
+        line += f"; no finished trial with {metric.name}"
+    return line
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
