@@ -2,8 +2,9 @@
 
 Rebuilds the whole sweep report (CSVs, best.yaml, plots, index.html) from
 pytest-json-report files alone, e.g. after CI shards uploaded theirs.
-Errors in the input are one line on stderr and exit status 1; usage errors
-are argparse's (exit status 2).
+A missing or invalid input file, or a report file that could not be
+written, is one line on stderr and exit status 1; usage errors are
+argparse's (exit status 2).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     report.add_argument("reports", nargs="+", metavar="REPORT.json", help="pytest-json-report file(s) to read")
-    report.add_argument("--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)")
+    report.add_argument(
+        "--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)"
+    )
     return parser
 
 
@@ -57,10 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1
-    for warning in caught:
-        print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
     print("\n".join(summary_lines(records, args.out)))
-    return 0
+    problems = [w for w in caught if issubclass(w.category, SweepReportWarning)]
+    for warning in problems:
+        print(f"{PROG}: error: {warning.message}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

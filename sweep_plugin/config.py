@@ -22,6 +22,10 @@ def split_path(path: str) -> list[str]:
     return parts
 
 
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
 def set_path(config: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` in ``config`` in place, creating missing dict keys.
 
@@ -34,7 +38,7 @@ def set_path(config: dict[str, Any], path: str, value: Any) -> None:
         last = depth == len(parts) - 1
         where = ".".join(parts[: depth + 1])
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
+            if not _is_index(part) or int(part) >= len(node):
                 raise SweepError(f"{where}: no index {part} in a list of {len(node)} items")
             if last:
                 node[int(part)] = value
@@ -54,7 +58,7 @@ def get_path(config: Mapping[str, Any], path: str) -> Any:
     """Read ``path`` from ``config``; KeyError if it is not there."""
     node: Any = config
     for part in split_path(path):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and _is_index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, Mapping) and part in node:
             node = node[part]

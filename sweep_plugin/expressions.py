@@ -74,6 +74,8 @@ class Expression:
             tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
             raise SweepError(f"cannot parse {text!r}: {exc.msg}") from None
+        except ValueError as exc:  # e.g. a lone surrogate from a YAML escape
+            raise SweepError(f"cannot parse {text!r}: {exc}") from None
         names: dict[str, None] = {}
         _check(tree, names, depth=0, text=text)
         return cls(text, tuple(names), tree)
@@ -161,7 +163,7 @@ def _check_exponent(node: ast.BinOp, text: str) -> None:
 
 def _call_arguments(node: ast.Call, text: str) -> list[ast.expr]:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-        called = dotted_name(node.func) or _describe_node(node.func)
+        called = ast.unparse(node.func)
         allowed = ", ".join(FUNCTIONS)
         raise SweepError(f"call of {called!r} is not allowed in expression {text!r} (allowed: {allowed})")
     if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):

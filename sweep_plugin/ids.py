@@ -33,8 +33,12 @@ def format_value(value: Any, precise: bool = False) -> str:
     if isinstance(value, list | tuple):
         return "_".join(format_value(item, precise) for item in value) or "empty"
     if isinstance(value, Mapping):
-        return "_".join(f"{key}_{format_value(item, precise)}" for key, item in value.items()) or "empty"
-    return _UNSAFE.sub("_", str(value)) or "empty"
+        return "_".join(f"{_safe(key)}_{format_value(item, precise)}" for key, item in value.items()) or "empty"
+    return _safe(value)
+
+
+def _safe(text: object) -> str:
+    return _UNSAFE.sub("_", str(text)) or "empty"
 
 
 def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list[str]:
@@ -43,7 +47,7 @@ def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list
     Two points that format alike get full float precision; true duplicates
     (a categorical drawn twice) get ``-dup:N``, so no trial is ever dropped.
     """
-    names = short_names(paths)
+    names = {path: _safe(name) for path, name in short_names(paths).items()}
 
     def render(point: Mapping[str, Any], precise: bool) -> str:
         return "-".join(f"{names[p]}:{format_value(point[p], precise)}" for p in paths) or "trial"

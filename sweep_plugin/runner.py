@@ -45,8 +45,8 @@ def load_experiment(reference: str, search_paths: Iterable[Path]) -> tuple[Exper
     module_name, _, function_name = reference.partition(":")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise SweepError(f"cannot import {module_name!r}: {exc}", key="experiment") from None
+    except Exception as exc:  # a module that fails to import is the user's error to see
+        raise SweepError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}", key="experiment") from None
     function = getattr(module, function_name, None)
     if not callable(function):
         names = [n for n in dir(module) if not n.startswith("_")]

@@ -41,6 +41,7 @@ DISTRIBUTIONS = (
 )
 SPACE_KEYS = ("values", "value", "distribution", "min", "max", "mu", "sigma", "q", "probabilities")
 _EPSILON = 1e-12
+MAX_EXPONENT = 700  # exp(709) is the largest float
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
@@ -105,15 +106,15 @@ class Distribution:
             x = NormalDist(self.mu, self.sigma).inv_cdf(u)
             x = math.exp(x) if kind == "log_normal" else x
         elif kind == "uniform":
-            x = self.low + u * (self.high - self.low)
+            x = _between(self.low, self.high, u)
         elif kind == "log_uniform":
-            x = math.exp(self.low + u * (self.high - self.low))
+            x = math.exp(_between(self.low, self.high, u))
         elif kind == "log_uniform_values":
-            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
-        elif kind == "inv_log_uniform":
-            x = math.exp(-(self.low + u * (self.high - self.low)))
-        else:  # inv_log_uniform_values
-            x = 1 / math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            x = math.exp(_between(math.log(self.low), math.log(self.high), u))
+        elif kind == "inv_log_uniform":  # log(1/x) uniform in [min, max]
+            x = math.exp(-_between(self.low, self.high, u))
+        else:  # inv_log_uniform_values: 1/x log-uniform, x stays in [min, max]
+            x = math.exp(-_between(-math.log(self.high), -math.log(self.low), u))
         if self.q is not None:
             x = round(x / self.q) * self.q
             return int(x) if float(self.q).is_integer() else float(f"{x:.12g}")
@@ -121,6 +122,11 @@ class Distribution:
 
 
 Space = Values | Distribution
+
+
+def _between(low: float, high: float, u: float) -> float:
+    """The point at ``u`` from ``low`` to ``high``, without overflowing ``high - low``."""
+    return (1 - u) * low + u * high
 
 
 def parse_space(raw: Any) -> Space:
@@ -193,7 +199,10 @@ def _parse_distribution(kind: str, raw: Mapping[str, Any]) -> Distribution:
         sigma = _number(raw, "sigma", 1.0)
         if sigma <= 0:
             raise SweepError(f"sigma: must be positive, not {sigma:g}")
-        return Distribution(kind, mu=_number(raw, "mu", 0.0), sigma=sigma, q=q)
+        mu = _number(raw, "mu", 0.0)
+        if "log" in kind and abs(mu) + 8 * sigma > MAX_EXPONENT:
+            raise SweepError(f"{kind} draws exp(normal(mu, sigma)); mu {mu:g}, sigma {sigma:g} overflow")
+        return Distribution(kind, mu=mu, sigma=sigma, q=q)
     low, high = _number(raw, "min"), _number(raw, "max")
     if low >= high:
         raise SweepError(f"min must be below max (min {low:g}, max {high:g})")
@@ -201,6 +210,11 @@ def _parse_distribution(kind: str, raw: Mapping[str, Any]) -> Distribution:
         raise SweepError(f"min: {kind} needs positive bounds, not {low:g}")
     if kind == "int_uniform" and not (low.is_integer() and high.is_integer()):
         raise SweepError("int_uniform needs integer min and max")
+    if kind in ("log_uniform", "q_log_uniform", "inv_log_uniform") and max(abs(low), abs(high)) > MAX_EXPONENT:
+        raise SweepError(
+            f"{kind} takes natural-log exponents as bounds (|bound| <= {MAX_EXPONENT});"
+            " for the values themselves use log_uniform_values"
+        )
     return Distribution(kind, low=low, high=high, q=q)
 
 
@@ -230,6 +244,13 @@ def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterato
         yield rng.random((batch, max(dimensions, 1)))
 
 
+def _draw(path: str, space: Space, u: float) -> Any:
+    try:
+        return space.from_unit(u)
+    except (OverflowError, ValueError) as exc:
+        raise SweepError(f"cannot draw a value: {exc}", key=path) from None
+
+
 def sampled_points(
     spaces: Mapping[str, Space],
     method: str,
@@ -249,7 +270,7 @@ def sampled_points(
     for batch in unit_batches(method, len(paths), count, seed):
         for row in batch:
             draws += 1
-            point = {path: spaces[path].from_unit(float(u)) for path, u in zip(paths, row, strict=False)}
+            point = {path: _draw(path, spaces[path], float(u)) for path, u in zip(paths, row, strict=False)}
             if accept(point):
                 points.append(point)
                 if len(points) == count:

@@ -46,6 +46,7 @@ SWEEP_KEYS = (
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
+NOT_YET_APPLIED = ("retries", "early_terminate")
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,10 @@ class _Reader:
         self.path = path
 
     def error(self, where: KeyPath, exc: SweepError) -> SweepError:
-        inner = tuple(exc.key.split(".")) if exc.key else ()
-        return exc.located(self.display, self.loaded.line(where + inner), prefix=".".join(where))
+        line = self.loaded.lines.get(where + (exc.key,)) if exc.key else None
+        if line is None:
+            line = self.loaded.line(where + (tuple(exc.key.split(".")) if exc.key else ()))
+        return exc.located(self.display, line, prefix=".".join(where))
 
     def read(self, where: KeyPath, parse: Callable[[Any], T], raw: Any) -> T:
         try:
@@ -164,6 +167,8 @@ class _Reader:
         for key in raw:
             if key in WANDB_KEYS:
                 warnings.append(f"{key!r} is a W&B sweep key that sweep_plugin ignores")
+            elif key in NOT_YET_APPLIED:
+                warnings.append(f"{key!r} is not applied yet: it is checked but has no effect")
             elif key not in SWEEP_KEYS:
                 hint = did_you_mean(str(key), SWEEP_KEYS)
                 raise self.error(where + (str(key),), SweepError(f"unknown key{hint}"))
@@ -177,6 +182,9 @@ class _Reader:
         for path in spaces:
             self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
         method = at("method", _choice(METHODS), "grid")
+        if method == "grid":
+            for path, space in spaces.items():
+                self.read(where + ("parameters", path), lambda s: s.grid_values(), space)
         trials = at("trials", _positive_int, None)
         if trials is None and isinstance(raw.get("run_cap"), int):
             trials = raw["run_cap"]

@@ -38,7 +38,7 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
         if node is None:
             return LoadedYaml(None)
         lines: dict[KeyPath, int] = {}
-        _record_lines(node, (), lines, set())
+        _record_lines(node, (), lines, set(), filename)
         return LoadedYaml(loader.construct_document(node), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -51,20 +51,30 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
         loader.dispose()
 
 
-def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], seen: set[int]) -> None:
-    """Map key paths to lines; each node is visited once, so alias bombs stay cheap."""
+def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], seen: set[int], filename: str) -> None:
+    """Map key paths to lines and refuse duplicate keys.
+
+    Each node is visited once, so alias bombs stay cheap.
+    """
     if id(node) in seen:
         return
     seen.add(id(node))
     if len(seen) > MAX_NODES:
         raise yaml.YAMLError(f"more than {MAX_NODES} nodes (an alias bomb?)")
     if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
         for key_node, value_node in node.value:
             key = path + (str(key_node.value),)
-            lines.setdefault(key, key_node.start_mark.line + 1)
-            _record_lines(value_node, key, lines, seen)
+            line = key_node.start_mark.line + 1
+            if key[-1] in keys:
+                raise SweepError(
+                    f"duplicate key (first on line {lines[key]})", key=".".join(key), file=filename, line=line
+                )
+            keys.add(key[-1])
+            lines[key] = line
+            _record_lines(value_node, key, lines, seen, filename)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = path + (str(index),)
             lines.setdefault(key, item.start_mark.line + 1)
-            _record_lines(item, key, lines, seen)
+            _record_lines(item, key, lines, seen, filename)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -89,7 +90,7 @@ class SweepData:
 
     def ranked_params(self) -> list[str]:
         """Varying parameters, most important first; ``seed`` last."""
-        importance = dict(zip(self.table["parameter"], self.table["importance"]))
+        importance = dict(zip(self.table["parameter"], self.table["importance"], strict=True))
         order = {p: i for i, p in enumerate(self.params)}
         return sorted(self.varying(), key=lambda p: (p == "seed", -(importance.get(p) or 0.0), order[p]))
 
@@ -135,7 +136,8 @@ def _declared_scales(sweep: Sweep) -> dict[str, str]:
     scales: dict[str, str] = {}
     for rec in sweep.records:
         for name, scale in rec["scales"].items():
-            scales.setdefault(name, scale if scale in ("log", "linear", "categorical") else "linear")
+            if scale in ("log", "linear", "categorical"):
+                scales.setdefault(name, scale)
     return scales
 
 
@@ -180,9 +182,9 @@ def quantile_bins(nums: pd.Series, bins: int = MAX_GROUPS) -> pd.Series:
     """``nums`` cut into at most ``bins`` quantile bins, labelled by interval."""
     edges = np.unique(np.quantile(nums.to_numpy(), np.linspace(0.0, 1.0, bins + 1)))
     codes = np.searchsorted(edges[1:-1], nums.to_numpy(), side="left")
-    labels = [f"({fmt(a)}, {fmt(b)}]" for a, b in zip(edges[:-1], edges[1:])]
+    labels = [f"({fmt(a, 3)}, {fmt(b, 3)}]" for a, b in pairwise(edges)]
     labels[0] = "[" + labels[0][1:]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=labels, ordered=True), index=nums.index)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(labels), ordered=True), index=nums.index)
 
 
 def fmt(value: Any, digits: int = 4) -> str:
@@ -246,8 +248,10 @@ def _param_row(data: SweepData, param: str) -> dict[str, Any]:
     }
     if len(stats) and data.metric is not None:
         means = stats["mean"]
-        at = means.idxmin() if data.metric.goal == "minimize" else means.idxmax()
-        row.update(best_value=_label(at), best_mean=float(means[at]))
+        if data.metric.goal == "minimize":
+            row.update(best_value=_label(means.idxmin()), best_mean=float(means.min()))
+        else:
+            row.update(best_value=_label(means.idxmax()), best_mean=float(means.max()))
     if len(stats) > 1 and (is_binned(keys) or numeric(keys) is not None):
         steps = stats["mean"].diff().iloc[1:]
         i = int(np.argmax(np.abs(steps.to_numpy())))

@@ -23,6 +23,7 @@ from .records import outcome_counts, ranked
 TOP_N = 10
 MAX_PROBLEMS = 50
 MESSAGE_LIMIT = 3000
+_SEVERITY = {"error": 0, "crashed": 1, "timeout": 2, "failed": 3, "pruned": 4}
 
 CSS = """
 :root { --fg:#212121; --muted:#616161; --line:#e0e0e0; --bg:#fafafa; --accent:#1565c0; }
@@ -50,7 +51,8 @@ pre { white-space:pre-wrap; word-break:break-word; background:#263238; color:#ec
       border-radius:6px; font-size:12px; max-height:360px; overflow:auto; }
 .plots { display:grid; grid-template-columns:repeat(auto-fill,minmax(480px,1fr)); gap:14px; }
 .plots figure { margin:0; background:white; border:1px solid var(--line); border-radius:8px; padding:6px; }
-.plots img { width:100%; height:auto; display:block; }
+.plots figure.wide { grid-column:1 / -1; }
+.plots img { max-width:100%; height:auto; display:block; margin:0 auto; }
 .bar { display:inline-block; height:10px; background:var(--accent); border-radius:2px; vertical-align:middle; }
 details summary { cursor:pointer; color:var(--accent); margin:6px 0; }
 """
@@ -66,10 +68,15 @@ def render_index(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]], notes:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Sweep report ({total} trials)</title><style>{CSS}</style></head><body><main>",
         "<h1>Sweep report</h1>",
-        f'<div class="muted">{len(sweeps)} sweep{_s(len(sweeps))}, {total} trial{_s(total)}; generated {escape(stamp)}</div>',
+        f'<div class="muted">{len(sweeps)} sweep{_s(len(sweeps))}, {total} trial{_s(total)}; '
+        f"generated {escape(stamp)}</div>",
     ]
     if notes:
-        parts.append('<div class="card"><b>Report notes</b><ul>' + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul></div>")
+        parts.append(
+            '<div class="card"><b>Report notes</b><ul>'
+            + "".join(f"<li>{escape(n)}</li>" for n in notes)
+            + "</ul></div>"
+        )
     if not sweeps:
         parts.append('<div class="card">No sweep trials were recorded.</div>')
     else:
@@ -164,11 +171,18 @@ def _top_table(data: SweepData) -> str:
 def _plots(images: Mapping[str, bytes]) -> str:
     if not images:
         return ""
-    figures = "".join(
-        f'<figure><img alt="{escape(name)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"></figure>'
-        for name, png in images.items()
-    )
+    figures = "".join(_figure(name, png) for name, png in images.items())
     return f'<h3>Plots</h3><div class="plots">{figures}</div>'
+
+
+def _figure(name: str, png: bytes) -> str:
+    """An inlined PNG, shown no larger than drawn; wide ones span the whole row."""
+    width = int.from_bytes(png[16:20], "big") if png[12:16] == b"IHDR" else 0
+    wide = ' class="wide"' if width > 900 else ""
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure{wide}><img alt="{escape(name)}" title="{escape(name)}" src="data:image/png;base64,{data}"></figure>'
+    )
 
 
 def _analysis_table(data: SweepData) -> str:
@@ -188,12 +202,14 @@ def _analysis_table(data: SweepData) -> str:
     return f'<h3>Parameters</h3><div class="scroll"><table>{head}{rows}</table></div>{note}'
 
 
-def _analysis_row(row: Mapping[str, Any]) -> str:
+def _analysis_row(row: Mapping[Any, Any]) -> str:
     share = float(row["importance"] or 0.0)
     best = "" if pd.isna(row.get("best_value")) else f"{escape(fmt(row['best_value']))} ({row['best_mean']:.4g})"
     tip = ""
     if not pd.isna(row.get("tipping_delta")):
-        tip = f"{escape(fmt(row['tipping_from']))} \u2192 {escape(fmt(row['tipping_to']))} ({row['tipping_delta']:+.4g})"
+        tip = (
+            f"{escape(fmt(row['tipping_from']))} \u2192 {escape(fmt(row['tipping_to']))} ({row['tipping_delta']:+.4g})"
+        )
     return (
         f"<tr><td>{escape(str(row['parameter']))}</td><td>{escape(str(row['scale']))}</td>"
         f"<td class=num>{row['groups']}</td>"
@@ -208,15 +224,19 @@ def _stats_details(data: SweepData) -> str:
     frame = data.stats.copy()
     frame["value"] = frame["value"].map(fmt)
     table = frame.to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:.4g}")
-    return f'<details><summary>Metric by parameter value (param_stats.csv)</summary><div class="scroll">{table}</div></details>'
+    summary = "<summary>Metric by parameter value (param_stats.csv)</summary>"
+    return f'<details>{summary}<div class="scroll">{table}</div></details>'
 
 
 def _problems(data: SweepData) -> str:
     bad = [rec for rec in data.sweep.records if rec["outcome"] not in ("passed", "skipped")]
+    bad.sort(key=lambda rec: _SEVERITY.get(rec["outcome"], 0))  # stable: test order within an outcome
     if not bad:
         return ""
     items = [_problem_row(rec) for rec in bad[:MAX_PROBLEMS]]
-    more = f'<div class="muted">and {len(bad) - MAX_PROBLEMS} more in trials.csv</div>' if len(bad) > MAX_PROBLEMS else ""
+    more = (
+        f'<div class="muted">and {len(bad) - MAX_PROBLEMS} more in trials.csv</div>' if len(bad) > MAX_PROBLEMS else ""
+    )
     head = "<tr><th>trial</th><th>outcome</th><th>message</th></tr>"
     title = f"<h3>Trials that did not pass ({len(bad)})</h3>"
     return f'{title}<div class="scroll"><table>{head}{"".join(items)}</table></div>{more}'

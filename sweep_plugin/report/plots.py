@@ -20,7 +20,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,10 @@ STYLE = {
 }
 MAX_CATEGORIES = 40
 MAX_LEGEND = 10
+MAX_ORDERED_LEGEND = 6  # numeric values beyond this many get a colorbar instead of a legend
 MAX_CURVE_METRICS = 12
+MAX_PARAM_PLOTS = 16  # the most important parameters get a metric-vs-parameter plot
+
 
 def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | None]]]:
     """(file name, render) for each plot of the sweep; render gives PNG bytes or None."""
@@ -74,7 +77,7 @@ def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | Non
     if data.metric is not None:
         yield "importance.png", lambda: _render(importance_plot, data)
         yield "heatmap.png", lambda: _render(heatmap_plot, data)
-        for param in data.varying():
+        for param in data.ranked_params()[:MAX_PARAM_PLOTS]:
             yield f"{slug(data.metric.name)}_vs_{slug(param)}.png", _bind(metric_vs_param_plot, data, param)
     metrics = [str(m) for m in data.history["metric"].unique()[:MAX_CURVE_METRICS]]
     for name in metrics:
@@ -94,7 +97,7 @@ def _render(plot: Callable[..., Figure | None], *args: Any) -> bytes | None:
     """PNG bytes of the figure ``plot`` draws, or None if it had nothing to draw."""
     import matplotlib
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(cast(Any, STYLE)):
         fig = plot(*args)
         if fig is None:
             return None
@@ -206,14 +209,16 @@ def _point_colors(data: SweepData, index: pd.Index) -> tuple[np.ndarray, bool]:
 
 def _scatter(ax: Axes, x: np.ndarray, y: pd.Series, data: SweepData) -> None:
     colors, any_failed = _point_colors(data, y.index)
-    alpha = _alpha(len(y), 1.5)
+    alpha = _alpha(len(y), 2.5)
     ax.scatter(x, y.to_numpy(), s=10 if len(y) < 500 else 5, c=colors, alpha=alpha, linewidths=0, zorder=2)
     ax.scatter([], [], s=14, c=POINT_COLOR, label="trial (passed)")
     if any_failed:
         ax.scatter([], [], s=14, c=OUTCOME_COLORS["failed"], label="trial (missed expectation)")
 
 
-def _numeric_points(ax: Axes, nums: pd.Series, keys: pd.Series, y: pd.Series, stats: pd.DataFrame, data: SweepData, log: bool) -> None:
+def _numeric_points(
+    ax: Axes, nums: pd.Series, keys: pd.Series, y: pd.Series, stats: pd.DataFrame, data: SweepData, log: bool
+) -> None:
     if log:
         ax.set_xscale("log")
     _scatter(ax, nums.to_numpy(), y, data)
@@ -263,6 +268,9 @@ def curves_plot(data: SweepData, name: str) -> Figure | None:
     segments, trials = _curve_segments(data.history, name)
     if not segments:
         return None
+    if len(segments) > 50:  # draw in a fixed random order, so no group is always painted on top
+        order = np.random.default_rng(0).permutation(len(segments))
+        segments, trials = [segments[i] for i in order], [trials[i] for i in order]
     fig, ax = _figure(figsize=(6.8, 4.0))
     n = len(segments)
     lines = LineCollection(segments, linewidths=1.4 if n <= 20 else 0.7, alpha=_alpha(n, 1.2), zorder=2)
@@ -308,11 +316,12 @@ def _color_curves(fig: Figure, ax: Axes, lines: Any, data: SweepData, trials: li
     by_trial = pd.Series(data.column(param).to_numpy(), index=data.trials["trial"].astype(str).to_numpy())
     values = by_trial[~by_trial.index.duplicated()].reindex(trials)
     nums = numeric(values)
-    if nums is not None and data.scales.get(param) != "categorical" and nums.nunique() > 1:
+    ordered = nums is not None and data.scales.get(param) != "categorical"
+    if ordered and nums is not None and nums.nunique() > MAX_ORDERED_LEGEND:
         _colorbar(fig, ax, lines, nums, param, log=data.scales.get(param) == "log")
         return []
     if values.nunique() <= MAX_LEGEND:
-        return _legend_colors(lines, values, param)
+        return _legend_colors(lines, values, param, ordered)
     lines.set_color(POINT_COLOR)
     return []
 
@@ -342,12 +351,16 @@ def _colorbar(fig: Figure, ax: Axes, lines: Any, nums: pd.Series, param: str, lo
     fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=param, pad=0.01, aspect=30)
 
 
-def _legend_colors(lines: Any, values: pd.Series, param: str) -> list[Any]:
+def _legend_colors(lines: Any, values: pd.Series, param: str, ordered: bool) -> list[Any]:
+    """One colour per value (viridis steps for numbers, tab10 for categories)."""
     import matplotlib
     from matplotlib.lines import Line2D
 
     categories = sorted(values.dropna().unique(), key=lambda v: (str(type(v)), v))
-    palette = matplotlib.colormaps["tab10"].colors
+    if ordered:
+        palette = [tuple(c) for c in matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(categories)))]
+    else:
+        palette = [tuple(c) for c in matplotlib.colormaps["tab10"](np.arange(10))]
     color_of = {v: palette[i % len(palette)] for i, v in enumerate(categories)}
     lines.set_color([color_of.get(v, "#bdbdbd") for v in values])
     return [Line2D([], [], color=color_of[v], lw=2, label=f"{param}={fmt(v)[:18]}") for v in categories]
@@ -355,7 +368,7 @@ def _legend_colors(lines: Any, values: pd.Series, param: str) -> list[Any]:
 
 def _median_curve(ax: Axes, history: pd.DataFrame, name: str, n: int) -> list[Any]:
     """Draw the median over trials at each step; its legend handle, if drawn."""
-    if n < 3:
+    if n < 5:
         return []
     rows = history[history["metric"] == name]
     steps = pd.to_numeric(rows["step"], errors="coerce")
@@ -391,7 +404,9 @@ def heatmap_plot(data: SweepData) -> Figure | None:
     grid = frame.pivot_table(index="y", columns="x", values="v", aggfunc="mean", observed=True, sort=True)
     if grid.empty or grid.shape[0] > MAX_CATEGORIES or grid.shape[1] > MAX_CATEGORIES:
         return None
-    return _draw_heatmap(data, grid, col, row, others=len(data.varying()) > 2 or frame.duplicated(["x", "y"]).any())
+    return _draw_heatmap(
+        data, grid, col, row, others=len(data.varying()) > 2 or bool(frame.duplicated(["x", "y"]).any())
+    )
 
 
 def _draw_heatmap(data: SweepData, grid: pd.DataFrame, col: str, row: str, others: bool) -> Figure:
@@ -406,8 +421,8 @@ def _draw_heatmap(data: SweepData, grid: pd.DataFrame, col: str, row: str, other
     fig, ax = _figure(figsize=(width, height))
     image = ax.imshow(matrix, cmap=cmap, aspect="auto", origin="lower", interpolation="nearest")
     ax.grid(False)
-    ax.set_xticks(range(grid.shape[1]), [fmt(k, 3)[:16] for k in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [fmt(k, 3)[:16] for k in grid.index])
+    ax.set_xticks(range(grid.shape[1]), [fmt(k, 3)[:24] for k in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [fmt(k, 3)[:24] for k in grid.index])
     if grid.shape[1] > 6:
         ax.tick_params(axis="x", labelrotation=45)
     if matrix.size <= 150:

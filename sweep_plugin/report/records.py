@@ -115,7 +115,7 @@ def _read_report(path: str | PathLike[str]) -> dict[str, Any]:
 
 
 def _created(report: Mapping[str, Any]) -> float:
-    value = report.get("created")
+    value: Any = report.get("created")
     return float(value) if _is_number(value) else float("-inf")
 
 
@@ -226,7 +226,7 @@ def _history(value: Any) -> list[Mapping[str, Any]]:
     """The logged entries that are mappings (not copied: records are read-only here)."""
     if not isinstance(value, list):
         return []
-    return [e for e in value if isinstance(e, Mapping)]
+    return [e for e in value if type(e) is dict or isinstance(e, Mapping)]
 
 
 def _metric_decl(value: Any) -> dict[str, str] | None:
@@ -238,7 +238,10 @@ def _metric_decl(value: Any) -> dict[str, str] | None:
     return {"name": str(value["name"]), "goal": goal if goal in GOALS else "maximize"}
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping (JSON keys are text already), else ``{}``."""
+    if type(value) is dict:
+        return value
     return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 

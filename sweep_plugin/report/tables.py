@@ -56,16 +56,9 @@ def _column(values: list[Any]) -> pd.Series | list[Any]:
     return values
 
 
-def summary_frame(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """All sweeps' trial rows in one frame, ``message`` kept as the last column."""
-    frames = [f for f in frames if len(f.columns)]
-    if not frames:
-        return pd.DataFrame(columns=[*BASE_COLUMNS, "message"])
-    frame = pd.concat(frames, ignore_index=True, sort=False)
-    columns = [c for c in frame.columns if c != "message"] + ["message"]
-    params = [c for c in columns if c.startswith("params.")]
-    metrics = [c for c in columns if c.startswith("metrics.")]
-    return frame[[*BASE_COLUMNS, *params, *metrics, "message"]]
+def summary_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """summary.csv: the trial rows of all sweeps (parameter and metric columns united)."""
+    return trials_frame(records)
 
 
 def history_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -91,10 +84,14 @@ def history_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     trial_codes, trial_names = pd.factorize(np.asarray(trials, dtype=object))
     return pd.DataFrame(
         {
-            "trial": pd.Categorical.from_codes(np.repeat(trial_codes, sizes_arr)[keep], categories=trial_names),
+            "trial": pd.Categorical.from_codes(
+                np.repeat(trial_codes, sizes_arr)[keep], categories=pd.Index(trial_names)
+            ),
             "step": _array(steps)[np.repeat(np.arange(len(steps)), sizes_arr)[keep]],
-            "metric": pd.Categorical.from_codes(metric_codes[keep], categories=metric_names).remove_unused_categories(),
-            "value": _array([_cell(v) for v in values] if _has_nested(values) else values)[keep],
+            "metric": pd.Categorical.from_codes(
+                metric_codes[keep], categories=pd.Index(metric_names)
+            ).remove_unused_categories(),
+            "value": _array(values)[keep],
         },
         columns=HISTORY_COLUMNS,
     )
@@ -107,22 +104,20 @@ def _position(items: Any, item: str) -> int:
 
 
 def _array(values: list[Any]) -> np.ndarray:
-    """Integers, else floats, else objects (bools and text stay as they are)."""
-    if not any(isinstance(v, (bool, str, type(None))) for v in values):
-        for dtype in (np.int64, np.float64):
-            try:
-                converted = np.asarray(values, dtype=dtype)
-            except (TypeError, ValueError, OverflowError):
-                continue
-            if dtype is np.float64 or all(type(v) is int for v in values):
-                return converted
+    """Integers, else floats, else objects (bools, text and None stay as they are)."""
+    types = set(map(type, values))
+    if types <= {int}:
+        try:
+            return np.asarray(values, dtype=np.int64)
+        except OverflowError:
+            pass
+    if types <= {int, float}:
+        return np.asarray(values, dtype=np.float64)
+    if types & {list, tuple, dict}:
+        values = [_cell(v) for v in values]
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
-
-
-def _has_nested(values: list[Any]) -> bool:
-    return any(isinstance(v, (list, tuple, dict)) for v in values)
 
 
 def _names(mappings: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -149,7 +144,7 @@ def best_document(records: Sequence[Mapping[str, Any]], metric: Metric | None) -
     if best is None or metric is None:
         return None
     value, rec = best
-    return plain(
+    document: dict[str, Any] = plain(
         {
             "trial": rec["trial"],
             "nodeid": rec["nodeid"],
@@ -162,6 +157,7 @@ def best_document(records: Sequence[Mapping[str, Any]], metric: Metric | None) -
             "config": rec["config"],
         }
     )
+    return document
 
 
 def plain(obj: Any) -> Any:
@@ -191,7 +187,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    writer.writerows(zip(*(_csv_values(frame[col]) for col in frame.columns)))
+    writer.writerows(zip(*(_csv_values(frame[col]) for col in frame.columns), strict=True))
     return atomic_write(path, buffer.getvalue())
 
 

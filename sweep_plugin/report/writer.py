@@ -52,17 +52,18 @@ def write_report(records: Iterable[Mapping[str, Any]], out_dir: str | PathLike[s
     """Write summary.csv, one folder per sweep, and index.html under ``out_dir``.
 
     ``records`` are trial metadata dicts (as stored by the plugin, or from
-    ``records_from_json_report``). Returns the paths written, index.html last.
+    ``records_from_json_report``). Returns the paths written: summary.csv
+    first, index.html last.
     """
     from . import html, tables
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     writer = _Writer(out)
-    sweeps = group_sweeps(normalize_record(rec) for rec in records)
+    records = [normalize_record(rec) for rec in records]
+    writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), out / "summary.csv"))
+    sweeps = group_sweeps(records)
     results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
-    frames = [data.trials for data, _ in results]
-    writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(frames), out / "summary.csv"))
     page = writer.guard("index.html", html.render_index, results, writer.notes)
     if page is not None:
         writer.file("index.html", tables.atomic_write, out / "index.html", page)
