@@ -1,5 +1,9 @@
 """Shared set-up for the plugin's own tests."""
 
-# pytester's in-process runs drop modules imported during a run; scipy's
-# compiled modules refuse a second import, so import them once up front.
+# pytester's in-process runs drop the modules a run imported. Compiled
+# modules (scipy) refuse a second import and pandas' extension types lose
+# their identity, so the libraries the plugin imports lazily are imported
+# once up front and stay.
+import matplotlib.pyplot  # noqa: F401
+import pandas  # noqa: F401
 import scipy.stats.qmc  # noqa: F401

@@ -128,6 +128,8 @@ def _record_from_test(test: Mapping[str, Any]) -> dict[str, Any] | None:
     if not (isinstance(meta, Mapping) and ("sweep" in meta or "trial" in meta)):
         if not _is_sweep_nodeid(nodeid):
             return None
+        if test.get("outcome") == "passed" and "call" not in test:
+            return None  # set up but never run: the session was interrupted
         meta = {}
     return normalize_record(meta, test)
 
