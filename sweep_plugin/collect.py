@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from . import runner
+from .command import check_command, run_command
 from .config import with_params
 from .errors import SweepError
 from .ids import short_names
 from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
 from .settings import Settings
 from .spec import SweepSpec, load_sweep_file
+from .store import config_hash
 from .trial import Trial
 from .trials import TrialSpec, namespace, plan_trials, removed_message
 
@@ -46,6 +48,29 @@ class SweepRun:
         missed = missed_expectations(self.spec.expect, self.names(trial, metrics), self.spec.display)
         if missed:
             raise ExpectationFailed(missed, trial.params)
+
+    @property
+    def target(self) -> object:
+        """What a trial runs, for its config hash: the experiment or the command."""
+        return self.spec.experiment or list(self.spec.command or ())
+
+    def digest(self, trial: TrialSpec) -> str:
+        """The hash under which the store keeps this trial's result."""
+        return config_hash(with_params(self.spec.config, trial.params), self.target)
+
+    def resumed_record(self, trial: TrialSpec, nodeid: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored result as this trial's record, judged by today's ``expect``."""
+        missed = missed_expectations(self.spec.expect, self.names(trial, stored.get("metrics", {})), self.spec.display)
+        return {
+            **stored,
+            "sweep": self.spec.name,
+            "file": self.spec.display,
+            "trial": trial.id,
+            "nodeid": nodeid,
+            "outcome": "failed" if missed else "passed",
+            "message": "\n".join(missed),
+            "resumed": True,
+        }
 
     def names(self, trial: TrialSpec, metrics: Mapping[str, float]) -> dict[str, Any]:
         """What ``expect`` may read: parameters, metrics and ``baseline.<metric>``."""
@@ -91,7 +116,8 @@ class SweepFile(pytest.File):
 
     def _experiment(self, spec: SweepSpec, settings: Settings) -> tuple[Any, tuple[str, ...]]:
         if spec.command is not None:
-            raise SweepError("command trials are not supported yet", key="command")
+            check_command(spec.command, spec)
+            return None, ()
         if spec.experiment is None:
             raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
         return load_experiment(spec.experiment, [spec.file.parent, settings.rootdir])
@@ -103,6 +129,8 @@ def sweep_marks(spec: SweepSpec, settings: Settings, config: pytest.Config) -> t
     timeout = spec.timeout or settings.timeout
     if timeout and config.pluginmanager.hasplugin("timeout"):
         marks.append(pytest.mark.timeout(timeout))
+    if spec.retries and config.pluginmanager.hasplugin("rerunfailures"):
+        marks.append(pytest.mark.flaky(reruns=spec.retries, rerun_except=[ExpectationFailed]))
     return tuple(marks)
 
 
@@ -126,7 +154,10 @@ class TrialItem(pytest.Item):
         directory = self.run.settings.trial_dir(spec.name, trial.id)
         self.sweep_trial = handle = Trial(sweep=spec.name, trial_id=trial.id, params=trial.params, directory=directory)
         self.merged_config = config = with_params(spec.config, trial.params)
-        handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
+        if spec.command is not None:
+            run_command(spec.command, config, handle, cwd=spec.file.parent)
+        else:
+            handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
         self.run.check(trial, handle.metrics)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:

@@ -9,19 +9,17 @@ writes the report. Without sweep files both stay silent.
 from __future__ import annotations
 
 import fnmatch
-import time
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import jsonreport
-from .collect import NOTES, SETTINGS, SweepFile, TrialItem
-from .records import classify, trial_record, worker_id
-from .settings import Settings, add_options, read_settings
-from .sweepmark import SweepCase, parametrize_sweep, sweep_case
+from .collect import SETTINGS, SweepFile
+from .controller import SweepController
+from .settings import RUN, add_options, read_run, read_settings
+from .sweepmark import SweepCase, parametrize_sweep
 from .trial import Trial
+from .worker import SweepWorker
 
 MARKERS = (
     "full: every trial of a sweep (the nightly sweep: pytest -m full)",
@@ -42,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     settings = read_settings(config)
     config.stash[SETTINGS] = settings
+    config.stash[RUN] = read_run(config)
     is_worker = hasattr(config, "workerinput")
     distributing = not is_worker and bool(getattr(config.option, "numprocesses", None))
     if not distributing or is_worker:
@@ -93,157 +92,3 @@ def config(_sweep_case: SweepCase, request: pytest.FixtureRequest) -> dict[str, 
 def params(_sweep_case: SweepCase) -> dict[str, Any]:
     """The flat dotted parameters of the trial of a ``@pytest.mark.sweep`` test."""
     return dict(_sweep_case.trial.params)
-
-
-class SweepWorker:
-    """Runs where trials run: builds each trial's record and hands it on."""
-
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        self.config = config
-        self.settings = settings
-        self.worker = worker_id(config)
-        self.started = time.time()
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Turn the JSON report on once trials are collected (after collection)."""
-        wanted = self.settings.report and not self.config.option.collectonly
-        if wanted and any(_is_trial(item) for item in session.items):
-            jsonreport.enable(self.config, self.settings.report_dir, self.started)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        """After a ``@pytest.mark.sweep`` test body, check the sweep's expectations."""
-        result = yield
-        case = sweep_case(item)
-        handle = getattr(item, "sweep_trial", None)
-        if case is not None and handle is not None:
-            case.run.check(case.trial, handle.metrics)
-        return result
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Attach the trial record to the call report; it travels to the controller."""
-        report = yield
-        record = _record(item, call, self.worker)
-        if record is not None:
-            report.sweep = record  # type: ignore[attr-defined]
-        return report
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_json_runtest_metadata(self, item: pytest.Item, call: pytest.CallInfo[None]) -> dict[str, Any] | None:
-        """Put the trial record into pytest-json-report's per-test metadata."""
-        return _record(item, call, self.worker)
-
-
-class SweepController:
-    """Gathers trial records and writes the report after the session."""
-
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        self.config = config
-        self.settings = settings
-        self.records: list[dict[str, Any]] = []
-        self.report_error = ""
-        self.started = time.time()
-
-    def pytest_report_collectionfinish(self) -> list[str]:
-        """Say how many grid points constraints removed (after collection)."""
-        return self.config.stash.get(NOTES, None) or []
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Under xdist, turn the JSON report on once a worker collected trials."""
-        if self.settings.report and any(self._is_sweep_file(nodeid) for nodeid in ids):
-            jsonreport.enable(self.config, self.settings.report_dir, self.started)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep every trial record, and note trials whose worker died."""
-        record = getattr(report, "sweep", None)
-        if record is None and str(report.when) == "???" and self._is_sweep_file(report.nodeid):
-            record = crashed_record(report)
-        if record is not None:
-            self.records.append(record)
-            if self.settings.report:
-                jsonreport.enable(self.config, self.settings.report_dir, self.started)
-
-    def _is_sweep_file(self, nodeid: str) -> bool:
-        name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-        return any(fnmatch.fnmatch(name, pattern) for pattern in self.settings.patterns)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the report after the run, interrupted or not (controller only)."""
-        if not (self.records and self.settings.report):
-            return
-        report = jsonreport.json_report(self.config)
-        try:
-            from .report import records_from_json_report, write_report
-
-            records = records_from_json_report(report) if report else self.records
-            write_report(records, self.settings.report_dir)
-        except Exception as exc:  # a report problem must never hide the trial results
-            self.report_error = f"{type(exc).__name__}: {exc}"
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """One line per sweep: trials by outcome and the best trial (controller only)."""
-        if not self.records:
-            return
-        from .report import summary_lines
-
-        terminalreporter.section("sweeps")
-        out_dir = self.settings.report_dir if self.settings.report else None
-        for line in summary_lines(self.records, out_dir):
-            terminalreporter.write_line(line)
-        if self.report_error:
-            terminalreporter.write_line(f"sweep report failed: {self.report_error}", red=True)
-
-
-def _is_trial(item: pytest.Item) -> bool:
-    return isinstance(item, TrialItem) or sweep_case(item) is not None
-
-
-def _record(item: pytest.Item, call: pytest.CallInfo[None], worker: str) -> dict[str, Any] | None:
-    """The trial record of a finished call phase, built once per item."""
-    if call.when != "call":
-        return None
-    cached: dict[str, Any] | None = getattr(item, "_sweep_record", None)
-    if cached is not None:
-        return cached
-    if isinstance(item, TrialItem):
-        run, spec_trial = item.run, item.trial
-    elif (case := sweep_case(item)) is not None:
-        run, spec_trial = case.run, case.trial
-    else:
-        return None
-    record = trial_record(
-        run.spec,
-        spec_trial,
-        handle=getattr(item, "sweep_trial", None),
-        merged_config=getattr(item, "merged_config", None) or {},
-        nodeid=item.nodeid,
-        outcome=classify(call.excinfo),
-        duration_s=call.duration,
-        worker=worker,
-    )
-    item._sweep_record = record  # type: ignore[attr-defined]
-    return record
-
-
-def crashed_record(report: pytest.TestReport) -> dict[str, Any]:
-    """A record for a trial whose worker died: only its name and the crash text."""
-    path, _, name = report.nodeid.partition("::")
-    sweep, _, trial = name.partition("[")
-    message = str(report.longrepr).strip().splitlines()
-    return {
-        "sweep": sweep,
-        "file": path,
-        "trial": trial.removesuffix("]"),
-        "nodeid": report.nodeid,
-        "outcome": "crashed",
-        "duration_s": report.duration,
-        "params": {},
-        "metrics": {},
-        "history": [],
-        "message": message[0] if message else "worker crashed",
-    }

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from .command import TrialCrashed
 from .runner import ExpectationFailed
 from .spec import SweepSpec
 from .trial import Trial
@@ -26,6 +27,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, 
     error = excinfo.value
     if isinstance(error, ExpectationFailed):
         return "failed", "\n".join(error.missed)
+    if isinstance(error, TrialCrashed):
+        return "crashed", str(error.msg)
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if isinstance(error, pytest.skip.Exception):
         kind = "pruned" if getattr(error, "pruned", False) else "skipped"
@@ -50,6 +53,7 @@ def trial_record(
     outcome: tuple[str, str],
     duration_s: float,
     worker: str,
+    attempts: int = 1,
 ) -> dict[str, Any]:
     """The record of one finished trial (the schema the report reads)."""
     return {
@@ -60,6 +64,7 @@ def trial_record(
         "outcome": outcome[0],
         "duration_s": round(duration_s, 6),
         "worker": worker,
+        "attempts": attempts,
         "params": trial.params,
         "metrics": handle.metrics if handle else {},
         "history": handle.history if handle else [],

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import math
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+STORE_FILENAME = "results.sqlite"
 DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
 
 HELP = {
@@ -18,6 +21,7 @@ HELP = {
     "baseline": "A summary.csv of an earlier run: baseline.<metric> in expect reads its values",
     "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
     "timeout": "Default per-trial timeout in seconds for sweeps that set none (needs pytest-timeout)",
+    "store": "Keep every finished trial in <report dir>/results.sqlite, for --sweep-resume (default: true)",
 }
 
 Baseline = dict[tuple[str, str], dict[str, float]]
@@ -33,11 +37,35 @@ class Settings:
     report: bool = True
     resume: bool = False
     timeout: float | None = None
+    store: bool = True
     baseline: Baseline = field(default_factory=dict)
 
-    def trial_dir(self, sweep: str, trial_id: str) -> Path:
-        return self.report_dir / sweep / "trials" / trial_id
+    @property
+    def store_path(self) -> Path:
+        return self.report_dir / STORE_FILENAME
 
+    def trial_dir(self, sweep: str, trial_id: str) -> Path:
+        """A trial's own folder; ids may hold ``/`` (string values), folders may not."""
+        return self.report_dir / sweep / "trials" / trial_id.replace("/", "_")
+
+
+@dataclass(frozen=True)
+class Run:
+    """This pytest run: one id and start time shared by the controller and its workers."""
+
+    session: str
+    started: float
+
+
+RUN = pytest.StashKey[Run]()
+
+
+def read_run(config: pytest.Config) -> Run:
+    """The controller makes the run; xdist workers take it from their ``workerinput``."""
+    workerinput = getattr(config, "workerinput", {})
+    if "sweep_session" in workerinput:
+        return Run(workerinput["sweep_session"], workerinput["sweep_started"])
+    return Run(uuid.uuid4().hex, time.time())
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("sweep", "sweep files: one pytest item per trial")
@@ -48,6 +76,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
     parser.addini("sweep_report_dir", HELP["report_dir"], default="reports")
     parser.addini("sweep_timeout", HELP["timeout"], default="")
+    parser.addini("sweep_store", HELP["store"], type="bool", default=True)
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -62,6 +91,7 @@ def read_settings(config: pytest.Config) -> Settings:
         report=not config.getoption("sweep_no_report"),
         resume=bool(config.getoption("sweep_resume")),
         timeout=_timeout(str(config.getini("sweep_timeout"))),
+        store=bool(config.getini("sweep_store")),
         baseline=load_baseline(Path(baseline_path)) if baseline_path else {},
     )
 

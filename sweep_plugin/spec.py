@@ -46,7 +46,7 @@ SWEEP_KEYS = (
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
-NOT_YET_APPLIED = ("retries", "early_terminate")
+NOT_YET_APPLIED = ("early_terminate",)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def test_summary_csv(report_dir: Path) -> None:
     frame = pd.read_csv(report_dir / "summary.csv").fillna({"message": ""})
     assert list(frame.columns) == [
         "sweep", "trial", "nodeid", "outcome", "duration_s", "params.training.lr", "params.model.hidden",
-        "metrics.val_acc", "metrics.val_loss", "message",
+        "metrics.val_acc", "metrics.val_loss", "message", "attempts", "resumed",
     ]  # fmt: skip
     assert len(frame) == 6
     assert list(frame["outcome"]) == ["passed", "passed", "failed", "passed", "error", "crashed"]
@@ -95,7 +95,7 @@ def test_summary_csv(report_dir: Path) -> None:
     assert frame.loc[0].to_dict() == {
         "sweep": "spirals", "trial": "lr:0.01-hidden:16", "nodeid": f"{FILE}::spirals[lr:0.01-hidden:16]",
         "outcome": "passed", "duration_s": 1.5, "params.training.lr": 0.01, "params.model.hidden": 16,
-        "metrics.val_acc": 0.8, "metrics.val_loss": 0.2, "message": "",
+        "metrics.val_acc": 0.8, "metrics.val_loss": 0.2, "message": "", "attempts": 1, "resumed": False,
     }  # fmt: skip
     text = (report_dir / "summary.csv").read_text()
     assert ",16," in text and ",16.0," not in text  # ints stay ints next to a crashed trial's empty cell
@@ -284,7 +284,7 @@ def test_two_sweeps_share_summary_csv_but_not_trials_csv(tmp_path: Path) -> None
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert len(summary) == 9
     assert {"params.training.lr", "params.x", "metrics.val_acc", "metrics.loss"} <= set(summary.columns)
-    assert list(summary.columns)[-1] == "message"
+    assert list(summary.columns)[-3:] == ["message", "attempts", "resumed"]
     b_trials = pd.read_csv(tmp_path / "b" / "trials.csv")
     assert [c for c in b_trials.columns if c.startswith(("params.", "metrics."))] == ["params.x", "metrics.loss"]
     assert list(summary.loc[6:, "params.x"]) == [0, 1, 2]

@@ -77,7 +77,7 @@ def test_interrupted_session_still_reports_what_finished(project: pytest.Pyteste
 
 def test_report_options(project: pytest.Pytester) -> None:
     project.runpytest("--sweep-no-report").assert_outcomes(passed=3, failed=2)
-    assert not (project.path / "reports").exists()
+    assert sorted(p.name for p in (project.path / "reports").iterdir()) == ["results.sqlite"]  # the store only
     project.runpytest("--sweep-report-dir", "out/sweeps").assert_outcomes(passed=3, failed=2)
     assert (project.path / "out" / "sweeps" / "summary.csv").exists()
     project.makeini("[pytest]\nsweep_report_dir = ini-reports\n")

@@ -162,6 +162,8 @@ def normalize_record(meta: Mapping[str, Any], test: Mapping[str, Any] | None = N
         "config": _mapping(meta.get("config")),
         "metric": _metric_decl(meta.get("metric")),
         "scales": {str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
+        "attempts": meta.get("attempts") if isinstance(meta.get("attempts"), int) else 1,
+        "resumed": meta.get("resumed") is True,
     }
 
 
@@ -375,6 +377,9 @@ def _sweep_line(sweep: Sweep, label: str) -> str:
     n = len(sweep.records)
     counts = ", ".join(f"{count} {outcome}" for outcome, count in outcome_counts(sweep.records).items())
     line = f"{label}: {n} trial{'s' if n != 1 else ''}: {counts}"
+    resumed = sum(1 for rec in sweep.records if rec.get("resumed"))
+    if resumed:
+        line += f" ({resumed} resumed)"
     metric = sweep.metric
     best = best_record(sweep.records, metric)
     if best is not None and metric is not None:

@@ -25,6 +25,7 @@ import yaml
 from .records import Metric, best_record
 
 BASE_COLUMNS = ["sweep", "trial", "nodeid", "outcome", "duration_s"]
+TRAILING_COLUMNS = ["attempts", "resumed"]  # after ``message``: how the result came about
 HISTORY_COLUMNS = ["trial", "step", "metric", "value"]
 _umask: int | None = None
 
@@ -33,7 +34,8 @@ _umask: int | None = None
 
 
 def trials_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per trial: base columns, ``params.<path>``, ``metrics.<name>``, ``message``."""
+    """One row per trial: base columns, ``params.<path>``, ``metrics.<name>``, ``message``,
+    then ``attempts`` (runs it took, retries included) and ``resumed`` (reused from the store)."""
     params = _names(rec["params"] for rec in records)
     metrics = _names(rec["metrics"] for rec in records)
     data: dict[str, list[Any]] = {col: [rec[col] for rec in records] for col in BASE_COLUMNS}
@@ -43,6 +45,8 @@ def trials_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for name in metrics:
         columns[f"metrics.{name}"] = _column([_cell(rec["metrics"].get(name)) for rec in records])
     columns["message"] = [rec["message"] for rec in records]
+    for col in TRAILING_COLUMNS:
+        columns[col] = [rec[col] for rec in records]
     frame = pd.DataFrame(columns)
     frame["duration_s"] = pd.to_numeric(frame["duration_s"], errors="coerce")
     return frame

@@ -1,0 +1,367 @@
+"""Command-line trials: a sweep's ``command:`` run as one subprocess per trial.
+
+The command is split into arguments first and its placeholders filled in
+afterwards, one argument at a time, so a value with spaces stays one argument
+and nothing ever goes through a shell. The program reports back by writing
+JSON to the file named by ``SWEEP_METRICS_FILE``: JSON lines with ``step`` are
+its learning curve, an object without ``step`` its final metrics.
+
+The process gets its own process group, so a timeout, a Ctrl-C or a normal
+exit can take down everything it started: no child outlives its trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import pytest
+
+from .config import flatten, get_path
+from .errors import SweepError
+from .space import did_you_mean
+
+if TYPE_CHECKING:
+    # pytest exports the class only as ``pytest.fail.Exception``, which mypy cannot subclass.
+    from _pytest.outcomes import Failed
+
+    from .spec import SweepSpec
+    from .trial import Trial
+else:
+    Failed = pytest.fail.Exception
+
+CONFIG_FILE_PLACEHOLDER = "config_file"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+STDOUT_FILE = "stdout.log"
+STDERR_FILE = "stderr.log"
+STDERR_TAIL_LINES = 20
+STDERR_TAIL_BYTES = 64 * 1024
+PYTHON_NAMES = ("python", "python3")
+LITERAL_BRACES = "write {{ and }} for literal braces"
+
+# ``{{`` and ``}}`` are literal braces, ``{name}`` a placeholder, any other brace a mistake.
+_BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+class TrialCrashed(Failed):
+    """The trial's process exited non-zero, died of a signal, or could not start.
+
+    A `pytest.fail.Exception` raised with ``pytrace=False``: the useful part is
+    the process's own stderr, not the plugin's frames. Its module is set to
+    ``builtins`` so pytest shows plain ``TrialCrashed: ...``, as it does for
+    ``Failed``.
+    """
+
+    __module__ = "builtins"
+
+    def __init__(self, msg: str, *, returncode: int | None = None) -> None:
+        super().__init__(msg, pytrace=False)
+        self.returncode = returncode
+
+
+class CommandError(Failed):
+    """The command ran, but what it reported cannot be used (a bad metrics line).
+
+    Like `TrialCrashed` it shows only its message: the fault is in the
+    program or the sweep file, and the plugin's traceback would hide that.
+    """
+
+    __module__ = "builtins"
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg, pytrace=False)
+
+
+def split_command(command: str | tuple[str, ...] | list[str]) -> list[str]:
+    """The command's arguments: a string is split like a shell would (without running one)."""
+    if isinstance(command, str):
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise SweepError(f"cannot split {command!r} into arguments: {exc}", key="command") from None
+    else:
+        argv = [str(part) for part in command]
+    if not argv or not argv[0]:
+        raise SweepError("the command is empty: give a program to run", key="command")
+    return argv
+
+
+def substitute(arg: str, value_of: Callable[[str], str]) -> str:
+    """``arg`` with every ``{name}`` replaced by ``value_of(name)``; ``{{``/``}}`` are literal braces."""
+
+    def replace(match: re.Match[str]) -> str:
+        token, name = match.group(0), match.group(1)
+        if token in ("{{", "}}"):
+            return token[0]
+        if name is None:
+            raise SweepError(f"unmatched {token!r} in {arg!r} ({LITERAL_BRACES})", key="command")
+        if not name:
+            raise SweepError(f"empty placeholder {{}} in {arg!r} ({LITERAL_BRACES})", key="command")
+        return value_of(name)
+
+    return _BRACES.sub(replace, arg)
+
+
+def check_command(command: str | tuple[str, ...], spec: SweepSpec) -> None:
+    """Refuse, at collection, a command whose placeholders could never be filled.
+
+    A placeholder is fine if it is ``config_file``, a parameter (or a
+    mapping that parameters fill in), or a path of the merged base config.
+    Catching a typo here fails the sweep once instead of every trial.
+    """
+    params = [*spec.spaces, *(["seed"] if spec.repeat > 1 else [])]
+
+    def check(name: str) -> str:
+        if name == CONFIG_FILE_PLACEHOLDER or _is_param(name, params) or _in_config(spec.config, name):
+            return ""
+        choices = [CONFIG_FILE_PLACEHOLDER, *params, *(path for path, _ in flatten(spec.config))]
+        raise SweepError(
+            f"unknown placeholder {{{name}}}{did_you_mean(name, choices)}: a placeholder is {{config_file}} "
+            f"or a dotted path of the config or the parameters ({LITERAL_BRACES})",
+            key="command",
+        )
+
+    for arg in split_command(command):
+        substitute(arg, check)
+
+
+def _is_param(name: str, params: list[str]) -> bool:
+    return name in params or any(path.startswith(name + ".") for path in params)
+
+
+def _in_config(config: Mapping[str, Any], name: str) -> bool:
+    try:
+        get_path(config, name)
+    except (KeyError, SweepError):
+        return False
+    return True
+
+
+def format_value(value: Any) -> str:
+    """A config value as one command-line argument.
+
+    Strings go as they are and numbers as Python prints them (``0.001``,
+    ``1e-05``); booleans, null, lists and mappings as JSON, which is what a
+    program can parse back without knowing Python.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, default=str)
+
+
+def render_command(command: str | tuple[str, ...], config: Mapping[str, Any], config_file: Path) -> list[str]:
+    """The trial's argument list: placeholders filled, ``python`` made this interpreter.
+
+    ``python`` means ``sys.executable`` so a trial runs in the environment
+    that runs pytest, whatever happens to be first on ``PATH``.
+    """
+
+    def value_of(name: str) -> str:
+        if name == CONFIG_FILE_PLACEHOLDER:
+            return str(config_file)
+        try:
+            return format_value(get_path(config, name))
+        except KeyError:
+            raise SweepError(f"placeholder {{{name}}}: the trial's config has no {name}", key="command") from None
+
+    argv = [substitute(arg, value_of) for arg in split_command(command)]
+    if argv[0] in PYTHON_NAMES:
+        argv[0] = sys.executable
+    return argv
+
+
+def run_command(
+    command: str | tuple[str, ...],
+    config: Mapping[str, Any],
+    trial: Trial,
+    grace_s: float = 3.0,
+    cwd: Path | None = None,
+) -> None:
+    """Run one trial's command (in ``cwd``, default pytest's own) and feed what it reported into ``trial``.
+
+    The metrics file is read in a ``finally``: what a program logged before
+    it crashed or timed out is part of the record. A timeout or Ctrl-C
+    still propagates as itself; a non-zero exit becomes `TrialCrashed`.
+    """
+    folder = trial.dir.absolute()
+    config_file = folder / CONFIG_FILE
+    config_file.write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
+    try:
+        argv = render_command(command, config, config_file)
+    except SweepError as exc:
+        raise CommandError(str(exc)) from None
+    metrics = folder / METRICS_FILE
+    metrics.unlink(missing_ok=True)
+    try:
+        returncode = run_process(argv, command_environment(trial, folder, metrics), folder, grace_s, cwd)
+    finally:
+        problem = read_metrics(metrics, trial)
+    if returncode != 0:
+        raise TrialCrashed(crash_message(returncode, folder / STDERR_FILE, problem), returncode=returncode)
+    if problem:
+        raise CommandError(problem)
+
+
+def command_environment(trial: Trial, folder: Path, metrics: Path) -> dict[str, str]:
+    """The inherited environment plus where to write metrics and what the trial is."""
+    return {
+        **os.environ,
+        "SWEEP_METRICS_FILE": str(metrics),
+        "SWEEP_TRIAL_DIR": str(folder),
+        "SWEEP_PARAMS": json.dumps(trial.params, default=str),
+    }
+
+
+def run_process(argv: list[str], env: dict[str, str], folder: Path, grace_s: float, cwd: Path | None = None) -> int:
+    """Run ``argv`` in its own process group, output to log files in ``folder``; its exit status.
+
+    Whatever ends the wait early (pytest-timeout's ``Failed``, Ctrl-C) stops
+    the whole group before it propagates; after a normal exit, what is left
+    of the group (children left running in the background) is killed.
+    """
+    with (folder / STDOUT_FILE).open("wb") as out, (folder / STDERR_FILE).open("wb") as err:
+        process = start_process(argv, env, out, err, cwd)
+        try:
+            returncode = process.wait()
+        except BaseException:
+            stop_group(process, grace_s)
+            raise
+    signal_group(process.pid, signal.SIGKILL)
+    return returncode
+
+
+def start_process(
+    argv: list[str], env: dict[str, str], out: IO[bytes], err: IO[bytes], cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` with no stdin; a program that cannot start is a crashed trial with a plain message."""
+    try:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
+        )
+    except FileNotFoundError:
+        raise TrialCrashed(f"command not found: {argv[0]}") from None
+    except PermissionError:
+        raise TrialCrashed(f"command is not executable: {argv[0]}") from None
+
+
+def stop_group(process: subprocess.Popen[bytes], grace_s: float) -> None:
+    """SIGTERM the process group, wait up to ``grace_s`` for its leader, then SIGKILL the group.
+
+    The SIGKILL comes even if the wait is itself interrupted (a second Ctrl-C).
+    """
+    try:
+        signal_group(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def signal_group(pgid: int, signum: signal.Signals) -> None:
+    """Send ``signum`` to a process group; a group already gone is fine."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def read_metrics(path: Path, trial: Trial) -> str | None:
+    """Feed the metrics file into ``trial``; a message naming file and line if it is bad.
+
+    The file is one JSON object (final metrics, may span lines) or JSON
+    lines. Lines before a bad one are kept; the message is returned, not
+    raised, so it never hides the timeout or crash that is propagating.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path}: cannot read metrics: {exc}"
+    whole = _whole_object(text)
+    if whole is not None:
+        problem = take_metrics(whole, trial)
+        return f"{path}: {problem}" if problem else None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            return f"{path}:{number}: not a JSON object: {exc}"
+        problem = take_metrics(entry, trial)
+        if problem:
+            return f"{path}:{number}: {problem}"
+    return None
+
+
+def _whole_object(text: str) -> dict[str, Any] | None:
+    """The file as one JSON object, if it is one (a final-metrics file written with ``indent``)."""
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        return None
+    return whole if isinstance(whole, dict) else None
+
+
+def take_metrics(entry: Any, trial: Trial) -> str | None:
+    """Log one metrics entry: with ``step`` a history point, without it final metrics."""
+    if not isinstance(entry, dict):
+        return f"expected a JSON object of metrics, got {json.dumps(entry)[:80]}"
+    values = {str(name): value for name, value in entry.items() if name != "step"}
+    try:
+        if "step" not in entry:
+            trial.finish(values)
+            return None
+        step = entry["step"]
+        if isinstance(step, bool) or not isinstance(step, int | float) or not float(step).is_integer():
+            return f"step must be a whole number, not {json.dumps(step)}"
+        trial.log(step=int(step), **values)
+    except TypeError as exc:
+        return str(exc)
+    return None
+
+
+def crash_message(returncode: int, stderr: Path, problem: str | None) -> str:
+    """How the process ended, then the tail of its stderr (the whole log stays in ``stderr``)."""
+    if returncode < 0:
+        head = f"command killed by signal {-returncode} ({_signal_name(-returncode)})"
+    else:
+        head = f"command exited with code {returncode}"
+    lines = [head]
+    tail = stderr_tail(stderr)
+    if tail:
+        lines += [f"--- last lines of {stderr} ---", *tail]
+    if problem:
+        lines.append(f"metrics: {problem}")
+    return "\n".join(lines)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
+def stderr_tail(path: Path, lines: int = STDERR_TAIL_LINES) -> list[str]:
+    """The last ``lines`` lines of a log, reading only its end (a log can be huge)."""
+    try:
+        with path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
+            text = log.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.rstrip().splitlines()[-lines:] if text.strip() else []

@@ -1,0 +1,86 @@
+"""The result store: every finished trial, on disk before the next one starts.
+
+One SQLite file under the report folder, written by whichever process ran
+the trial. WAL mode and a busy timeout let several xdist workers and
+several pytest sessions write at once; a crash or SIGKILL loses at most
+the trials that were running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+FINISHED = ("passed", "failed")
+BUSY_TIMEOUT_MS = 60_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trials (
+    session TEXT NOT NULL,
+    nodeid TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    finished_at REAL NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (session, nodeid)
+);
+CREATE INDEX IF NOT EXISTS trials_by_hash ON trials (hash, finished_at);
+"""
+
+
+def config_hash(config: Mapping[str, Any], target: object) -> str:
+    """Identity of a trial's work: its merged config and what it runs."""
+    text = json.dumps({"config": config, "target": target}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class ResultStore:
+    """Trial records in SQLite; the connection is opened on first use, per process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    def put(self, session: str, record: Mapping[str, Any], digest: str) -> None:
+        """Store one trial's record (a rerun in the same session replaces it)."""
+        self.connection.execute(
+            "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?)",
+            (session, record["nodeid"], digest, record["outcome"], time.time(), json.dumps(record, default=str)),
+        )
+
+    def finished(self, before: float) -> dict[str, dict[str, Any]]:
+        """The latest finished (passed or failed) record per hash, stored before ``before``."""
+        rows = self.connection.execute(
+            "SELECT hash, record FROM trials WHERE outcome IN (?, ?) AND finished_at < ? ORDER BY finished_at",
+            (*FINISHED, before),
+        )
+        return {digest: json.loads(record) for digest, record in rows}
+
+    def session_records(self, session: str) -> list[dict[str, Any]]:
+        """Every record one session stored, in the order they finished."""
+        rows = self.connection.execute(
+            "SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,)
+        )
+        return [json.loads(record) for (record,) in rows]
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
