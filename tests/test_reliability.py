@@ -126,7 +126,8 @@ def test_resume_after_sigkill_runs_exactly_the_unfinished_trials(project: pytest
     assert f"({len(done)} resumed)" in resumed.stdout
 
 
-@pytest.mark.parametrize(("processes", "action"), [("0", "ctrl-c"), ("2", "ctrl-c"), ("0", "sigterm"), ("2", "sigterm")])
+@pytest.mark.parametrize("action", ["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("processes", ["0", "2"])
 def test_interrupt_writes_the_partial_report_then_resume_finishes(
     project: pytest.Pytester, processes: str, action: str
 ) -> None:
