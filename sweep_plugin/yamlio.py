@@ -9,7 +9,8 @@ import yaml
 
 from .errors import SweepError
 
-MAX_NODES = 200_000
+MAX_NODES = 200_000  # distinct nodes in the file
+MAX_EXPANDED = 1_000_000  # values once every alias is expanded
 
 KeyPath = tuple[str, ...]
 
@@ -39,6 +40,7 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
             return LoadedYaml(None)
         lines: dict[KeyPath, int] = {}
         _record_lines(node, (), lines, set(), filename)
+        _expanded_size(node, {}, set())
         return LoadedYaml(loader.construct_document(node), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -78,3 +80,29 @@ def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], see
             key = path + (str(index),)
             lines.setdefault(key, item.start_mark.line + 1)
             _record_lines(item, key, lines, seen, filename)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values ``node`` stands for with aliases expanded; refuses bombs and cycles.
+
+    Memoised per node, so an alias bomb is measured in linear time instead
+    of being expanded (later by a deep copy or a JSON dump).
+    """
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise yaml.YAMLError("a recursive anchor (an alias inside the node it names)")
+    open_nodes.add(key)
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    else:
+        children = []
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
+    open_nodes.discard(key)
+    if size > MAX_EXPANDED:
+        raise yaml.YAMLError(f"expands to more than {MAX_EXPANDED} values through aliases (an alias bomb?)")
+    sizes[key] = size
+    return size

@@ -1,0 +1,106 @@
+"""Hostile input: alias bombs, recursive anchors, path tricks and generated sweep files.
+
+Whatever a sweep file holds, loading and planning it either works or raises
+`SweepError` (a clean collection error); nothing else may escape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sweep_plugin.errors import SweepError
+from sweep_plugin.spec import SWEEP_KEYS, load_sweep_file
+from sweep_plugin.trials import plan_trials
+
+ALIAS_BOMB = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (ALIAS_BOMB, "*expands to more than 1000000 values through aliases*"),
+        ("parameters: &p {x: [1, *p]}\n", "*a recursive anchor*"),
+        ("experiment: m:f\nexperiment: m:g\n", "sweep_x.yaml:2: experiment: duplicate key (first on line 1)"),
+        ("expect: ['" + "x + " * 200 + "x > 1']\n", "*longer than 500 characters*"),
+        ("expect: ['" + "-" * 40 + "x > 1']\n", "*nested deeper than 30*"),
+    ],
+    ids=["alias-bomb", "recursive-anchor", "duplicate-key", "long-expression", "deep-expression"],
+)
+def test_hostile_files_are_clean_collection_errors(pytester: pytest.Pytester, text: str, expected: str) -> None:
+    pytester.makefile(".yaml", sweep_x=text)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_string_values_cannot_move_trial_folders(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models="def touch(config, trial):\n    (trial.dir / 'out.txt').write_text('x')\n")
+    pytester.makefile(".yaml", sweep_x="experiment: models:touch\nparameters:\n  p: ['../../../escape', a/b]\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    written = sorted(p.relative_to(pytester.path).as_posix() for p in pytester.path.rglob("out.txt"))
+    assert written == ["reports/x/trials/p:.._.._.._escape/out.txt", "reports/x/trials/p:a_b/out.txt"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-10, 10) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+spaces = st.one_of(
+    st.lists(json_values, max_size=4),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "values": st.lists(json_values, max_size=3),
+            "distribution": st.sampled_from(["uniform", "int_uniform", "log_uniform_values", "normal", "nope"]),
+            "min": st.integers(-3, 3) | st.floats(-3, 3),
+            "max": st.integers(-3, 3) | st.floats(-3, 3),
+            "q": st.sampled_from([0, 0.5, 2]),
+        },
+    ),
+    json_values,
+)
+sweep_files = st.fixed_dictionaries(
+    {"experiment": st.just("models:train")},
+    optional={
+        "parameters": st.dictionaries(st.sampled_from(["a", "b.c", "d.0", "e.f.g", "a b", ""]), spaces, max_size=3),
+        "method": st.sampled_from(["grid", "random", "lhs", "bayes", "nope"]),
+        "trials": st.integers(-1, 5) | json_values,
+        "repeat": st.integers(-1, 3) | json_values,
+        "constraints": st.lists(st.sampled_from(["a > 0", "a <", "b.c * 2 <= a", "zz", "__import__('os')"])),
+        "expect": st.lists(st.sampled_from(["loss < 1", "acc >", "min(a, 1) >= 0", "x.__class__"])),
+        "config": json_values,
+        "metric": json_values | st.just({"name": "acc", "goal": "maximize"}),
+        "quick": json_values,
+        "timeout": json_values,
+        "marks": json_values,
+        "seed": json_values,
+        "unknown_key": json_values,
+    },
+).map(lambda d: {k: v for k, v in d.items() if k in SWEEP_KEYS or k == "unknown_key"})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=sweep_files)
+def test_generated_sweep_files_load_or_fail_cleanly(tmp_path: Path, data: dict[str, Any]) -> None:
+    path = tmp_path / "sweep_gen.yaml"
+    path.write_text(yaml.safe_dump(data))
+    try:
+        specs = load_sweep_file(path)
+    except SweepError as exc:
+        assert str(exc).startswith("sweep_gen.yaml")
+        return
+    for spec in specs:
+        try:
+            plan_trials(spec)
+        except SweepError:  # collection names the file and the sweep's line for these
+            pass
