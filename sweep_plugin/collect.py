@@ -11,17 +11,16 @@ import pytest
 
 from . import runner
 from .command import check_command, run_command
-from .config import with_params
+from .config import overlay, with_params
 from .errors import SweepError
 from .ids import short_names
 from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
-from .settings import Settings
+from .settings import SETTINGS, Settings
 from .spec import SweepSpec, load_sweep_file
 from .store import config_hash
 from .trial import Trial
 from .trials import TrialSpec, namespace, plan_trials, removed_message
 
-SETTINGS = pytest.StashKey[Settings]()
 NOTES = pytest.StashKey[list[str]]()
 
 
@@ -56,7 +55,7 @@ class SweepRun:
 
     def digest(self, trial: TrialSpec) -> str:
         """The hash under which the store keeps this trial's result."""
-        return config_hash(with_params(self.spec.config, trial.params), self.target)
+        return config_hash(overlay(self.spec.config, trial.params), self.target)
 
     def resumed_record(self, trial: TrialSpec, nodeid: str, stored: Mapping[str, Any]) -> dict[str, Any]:
         """A stored result as this trial's record, judged by today's ``expect``."""

@@ -7,7 +7,6 @@ one) writes the report and prints one line per sweep.
 
 from __future__ import annotations
 
-import fnmatch
 import signal
 from types import FrameType
 from typing import Any
@@ -29,6 +28,7 @@ class SweepController:
         self.settings = settings
         self.records: dict[str, dict[str, Any]] = {}
         self.resumed: list[dict[str, Any]] = []
+        self.final_records: list[dict[str, Any]] = []
         self.report_error = ""
         self.trials_found = False
         self.previous_sigterm: Any = None
@@ -36,20 +36,7 @@ class SweepController:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist, this process collected: switch on what a sweep session needs."""
         if any(trial_of(item) for item in session.items) or self.config.stash.get(RESUMED, None):
-            self._trials_found()
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Under xdist, a worker's collection tells whether this is a sweep session."""
-        if any(self._is_sweep_file(nodeid) for nodeid in ids):
-            self._trials_found()
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        """Give each xdist worker the session id and start time, so they agree on resume."""
-        run = self.config.stash[RUN]
-        node.workerinput["sweep_session"] = run.session
-        node.workerinput["sweep_started"] = run.started
+            self.trials_found_now()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -57,9 +44,9 @@ class SweepController:
         resumed = getattr(node, "workeroutput", {}).get("sweep_resumed")
         if resumed and not self.resumed:
             self.resumed = resumed
-            self._trials_found()
+            self.trials_found_now()
 
-    def _trials_found(self) -> None:
+    def trials_found_now(self) -> None:
         """Turn on the JSON report and make SIGTERM an interrupt, so a report gets written."""
         if self.trials_found:
             return
@@ -75,7 +62,7 @@ class SweepController:
         """Say what constraints removed and what resume reuses (after collection, no xdist)."""
         notes: list[str] = self.config.stash.get(NOTES, [])
         lines = list(notes)
-        resumed = self.config.stash.get(RESUMED, None)
+        resumed = self.resumed_records
         if resumed:
             lines.append(f"sweep-resume: {len(resumed)} finished trials reused, not run again")
         return lines
@@ -84,20 +71,21 @@ class SweepController:
         """Keep the latest record of every trial, and note trials whose worker died."""
         record = getattr(report, "sweep", None)
         crashed = str(report.when) == "???" and str(report.outcome) != "rerun"  # "rerun": retried
-        if record is None and crashed and self._is_sweep_file(report.nodeid):
+        if record is None and crashed and self.settings.is_sweep_file(report.nodeid):
             record = crashed_record(report)
         if record is not None:
             self.records[record["nodeid"]] = record
-            self._trials_found()
+            self.trials_found_now()
 
-    def _is_sweep_file(self, nodeid: str) -> bool:
-        name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-        return any(fnmatch.fnmatch(name, pattern) for pattern in self.settings.patterns)
+    @property
+    def resumed_records(self) -> list[dict[str, Any]]:
+        """Stored results reused by ``--sweep-resume``: from the workers, or from this process."""
+        return self.resumed or self.config.stash.get(RESUMED, [])
 
     def all_records(self) -> list[dict[str, Any]]:
         """Resumed trials, then this session's: from the reports, filled in from the store."""
-        records = {record["nodeid"]: record for record in self.resumed or self.config.stash.get(RESUMED, [])}
-        if self.settings.store and self.trials_found:
+        records = {record["nodeid"]: record for record in self.resumed_records}
+        if self.settings.store:
             store = ResultStore(self.settings.store_path)
             records.update((r["nodeid"], r) for r in store.session_records(self.config.stash[RUN].session))
             store.close()
@@ -111,29 +99,26 @@ class SweepController:
             signal.signal(signal.SIGTERM, self.previous_sigterm)
         if not self.trials_found:
             return
-        records = self.all_records()
-        _count_resumed_in_exit_status(session, self.resumed or self.config.stash.get(RESUMED, []))
-        if not (records and self.settings.report):
+        self.final_records = self.all_records()
+        _count_resumed_in_exit_status(session, self.resumed_records)
+        if not (self.final_records and self.settings.report):
             return
         try:
             from .report import write_report
 
-            write_report(records, self.settings.report_dir)
+            write_report(self.final_records, self.settings.report_dir)
         except Exception as exc:  # a report problem must never hide the trial results
             self.report_error = f"{type(exc).__name__}: {exc}"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """One line per sweep: trials by outcome and the best trial (controller only)."""
-        if not self.trials_found:
+        if not self.final_records:
             return
         from .report import summary_lines
 
-        records = self.all_records()
-        if not records:
-            return
         terminalreporter.section("sweeps")
         out_dir = self.settings.report_dir if self.settings.report else None
-        for line in summary_lines(records, out_dir):
+        for line in summary_lines(self.final_records, out_dir):
             terminalreporter.write_line(line)
         if self.report_error:
             terminalreporter.write_line(f"sweep report failed: {self.report_error}", red=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import math
 import time
 import uuid
@@ -40,6 +41,11 @@ class Settings:
     store: bool = True
     baseline: Baseline = field(default_factory=dict)
 
+    def is_sweep_file(self, name: str) -> bool:
+        """Whether a file name (or a node id's file part) matches the sweep patterns."""
+        name = name.split("::", 1)[0].rsplit("/", 1)[-1]
+        return any(fnmatch.fnmatch(name, pattern) for pattern in self.patterns)
+
     @property
     def store_path(self) -> Path:
         return self.report_dir / STORE_FILENAME
@@ -58,6 +64,7 @@ class Run:
 
 
 RUN = pytest.StashKey[Run]()
+SETTINGS = pytest.StashKey[Settings]()
 
 
 def read_run(config: pytest.Config) -> Run:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
-import numpy as np
-
 from .errors import SweepError
 
 Point = dict[str, Any]
@@ -231,8 +229,14 @@ def grid_points(spaces: Mapping[str, Space]) -> Iterator[Point]:
         yield dict(zip(paths, combination, strict=True))
 
 
-def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterator[np.ndarray]:
-    """Endless batches of points in the unit cube, seeded: i.i.d. or Latin hypercube."""
+def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterator[Any]:
+    """Endless batches of points in the unit cube, seeded: i.i.d. or Latin hypercube.
+
+    numpy and scipy are imported here, not at the top: grid sweeps and
+    projects without sweeps never pay for them.
+    """
+    import numpy as np
+
     if method == "lhs":
         from scipy.stats import qmc
 

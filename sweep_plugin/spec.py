@@ -8,6 +8,7 @@ max``) instead of failing every trial later.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,7 @@ class SweepSpec:
     early_terminate: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def scales(self) -> dict[str, str]:
         """Each parameter's axis scale for plots: linear, log or categorical."""
         scales = {path: space.scale for path, space in self.spaces.items()}

@@ -39,6 +39,19 @@ def config_hash(config: Mapping[str, Any], target: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """Switch a (maybe new) database to WAL; retried, since SQLite does not wait for this one."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class ResultStore:
     """Trial records in SQLite; the connection is opened on first use, per process."""
 
@@ -52,7 +65,7 @@ class ResultStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.executescript(_SCHEMA)
             self._connection = connection
@@ -65,13 +78,16 @@ class ResultStore:
             (session, record["nodeid"], digest, record["outcome"], time.time(), json.dumps(record, default=str)),
         )
 
-    def finished(self, before: float) -> dict[str, dict[str, Any]]:
-        """The latest finished (passed or failed) record per hash, stored before ``before``."""
+    def finished(self, before: float) -> dict[str, str]:
+        """The latest finished (passed or failed) record per hash, stored before ``before``.
+
+        Records stay JSON text: resume decodes only the ones it reuses.
+        """
         rows = self.connection.execute(
             "SELECT hash, record FROM trials WHERE outcome IN (?, ?) AND finished_at < ? ORDER BY finished_at",
             (*FINISHED, before),
         )
-        return {digest: json.loads(record) for digest, record in rows}
+        return dict(rows.fetchall())
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""

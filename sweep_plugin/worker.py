@@ -7,13 +7,16 @@ pytest report (which xdist carries across processes).
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import warnings
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from . import jsonreport
-from .collect import SweepRun, TrialItem
+from .collect import SweepRun, SweepWarning, TrialItem
 from .records import classify, trial_record, worker_id
 from .settings import RUN, Settings
 from .store import ResultStore, config_hash
@@ -54,7 +57,7 @@ class SweepWorker:
             else:
                 assert isinstance(item, TrialItem)
                 resumed.append(item)
-                records.append(item.run.resumed_record(item.trial, item.nodeid, stored))
+                records.append(item.run.resumed_record(item.trial, item.nodeid, json.loads(stored)))
         if resumed:
             items[:] = keep
             self.config.hook.pytest_deselected(items=resumed)
@@ -121,7 +124,11 @@ class SweepWorker:
             attempts=getattr(item, "execution_count", 1),
         )
         if self.store:
-            self.store.put(self.config.stash[RUN].session, record, config_hash(merged_config, run.target))
+            try:
+                self.store.put(self.config.stash[RUN].session, record, config_hash(merged_config, run.target))
+            except sqlite3.Error as exc:  # the trial's result still reaches the report
+                message = f"{item.nodeid}: result not stored in {self.store.path}: {exc}"
+                warnings.warn(SweepWarning(message), stacklevel=1)
         item._sweep_record = (call, record)  # type: ignore[attr-defined]
         return dict(record)
 
