@@ -14,8 +14,9 @@ from .command import check_command, run_command
 from .config import overlay, with_params
 from .errors import SweepError
 from .ids import short_names
+from .pruning import STEPS, Pruner
 from .runner import ExpectationFailed, call_experiment, load_experiment, missed_expectations
-from .settings import SETTINGS, Settings
+from .settings import RUN, SETTINGS, Settings
 from .spec import SweepSpec, load_sweep_file
 from .store import config_hash
 from .trial import Trial
@@ -151,13 +152,22 @@ class TrialItem(pytest.Item):
         __tracebackhide__ = True
         spec, trial = self.run.spec, self.trial
         directory = self.run.settings.trial_dir(spec.name, trial.id)
-        self.sweep_trial = handle = Trial(sweep=spec.name, trial_id=trial.id, params=trial.params, directory=directory)
+        self.sweep_trial = handle = Trial(
+            sweep=spec.name, trial_id=trial.id, params=trial.params, directory=directory, on_log=self._pruner()
+        )
         self.merged_config = config = with_params(spec.config, trial.params)
         if spec.command is not None:
             run_command(spec.command, config, handle, cwd=spec.file.parent)
         else:
             handle.finish(call_experiment(self.run.experiment, self.run.asked, config, handle))
         self.run.check(trial, handle.metrics)
+
+    def _pruner(self) -> Pruner | None:
+        spec = self.run.spec
+        if not (spec.early_terminate and spec.metric):
+            return None
+        session = self.config.stash[RUN].session
+        return Pruner(spec.early_terminate, spec.metric, self.config.stash[STEPS], session, spec.name, self.trial.id)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Show the experiment's own traceback, from its first frame on."""

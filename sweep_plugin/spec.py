@@ -47,7 +47,6 @@ SWEEP_KEYS = (
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
-NOT_YET_APPLIED = ("early_terminate",)
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,6 @@ class _Reader:
         for key in raw:
             if key in WANDB_KEYS:
                 warnings.append(f"{key!r} is a W&B sweep key that sweep_plugin ignores")
-            elif key in NOT_YET_APPLIED:
-                warnings.append(f"{key!r} is not applied yet: it is checked but has no effect")
             elif key not in SWEEP_KEYS:
                 hint = did_you_mean(str(key), SWEEP_KEYS)
                 raise self.error(where + (str(key),), SweepError(f"unknown key{hint}"))
@@ -195,6 +192,10 @@ class _Reader:
             raise self.error(where + ("method",), SweepError("bayes is not available yet; use random or lhs"))
         experiment, command = self._target(raw, where)
         repeat = at("repeat", _positive_int, 1)
+        if "early_terminate" in raw and "metric" not in raw:
+            raise self.error(
+                where + ("early_terminate",), SweepError("needs `metric: {name: ..., goal: ...}` to judge")
+            )
         if repeat > 1 and "seed" in spaces:
             raise self.error(where + ("repeat",), SweepError("repeat sets the parameter `seed`; drop one of them"))
         return SweepSpec(
@@ -357,4 +358,12 @@ def _command(raw: Any) -> str | tuple[str, ...]:
 def _early_terminate(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping) or raw.get("type") not in EARLY_TERMINATE_TYPES:
         raise SweepError("must be {type: median or hyperband, min_iter: N, eta: N}")
-    return dict(raw)
+    rule = {"min_iter": 3, "eta": 3, **raw}
+    if isinstance(rule["min_iter"], bool) or not isinstance(rule["min_iter"], int) or rule["min_iter"] < 1:
+        raise SweepError(f"min_iter must be a positive integer, not {rule['min_iter']!r}", key="min_iter")
+    if isinstance(rule["eta"], bool) or not isinstance(rule["eta"], int | float) or rule["eta"] <= 1:
+        raise SweepError(f"eta must be a number above 1, not {rule['eta']!r}", key="eta")
+    unknown = sorted(set(rule) - {"type", "min_iter", "eta", "max_iter", "s"})
+    if unknown:
+        raise SweepError(f"unknown key {unknown[0]!r}", key=unknown[0])
+    return rule

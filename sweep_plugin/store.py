@@ -18,6 +18,7 @@ from typing import Any
 
 FINISHED = ("passed", "failed")
 BUSY_TIMEOUT_MS = 60_000
+MEMORY = Path(":memory:")  # a store for this process only (when the file store is off)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
@@ -30,6 +31,14 @@ CREATE TABLE IF NOT EXISTS trials (
     PRIMARY KEY (session, nodeid)
 );
 CREATE INDEX IF NOT EXISTS trials_by_hash ON trials (hash, finished_at);
+CREATE TABLE IF NOT EXISTS steps (
+    session TEXT NOT NULL,
+    sweep TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    trial TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (session, sweep, step, trial)
+);
 """
 
 
@@ -62,7 +71,8 @@ class ResultStore:
     @property
     def connection(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path != MEMORY:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             _switch_to_wal(connection)
@@ -91,10 +101,22 @@ class ResultStore:
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""
-        rows = self.connection.execute(
-            "SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,)
-        )
+        rows = self.connection.execute("SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,))
         return [json.loads(record) for (record,) in rows]
+
+    def put_step(self, session: str, sweep: str, trial: str, step: int, value: float) -> None:
+        """Keep one logged value of a sweep's metric, for pruning the trials that follow."""
+        self.connection.execute(
+            "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (session, sweep, step, trial, value)
+        )
+
+    def values_at(self, session: str, sweep: str, step: int, exclude: str) -> list[float]:
+        """The metric of the sweep's other trials at ``step`` in this session."""
+        rows = self.connection.execute(
+            "SELECT value FROM steps WHERE session = ? AND sweep = ? AND step = ? AND trial != ?",
+            (session, sweep, step, exclude),
+        )
+        return [value for (value,) in rows]
 
     def close(self) -> None:
         if self._connection is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,22 @@ class Trial:
     returns.
     """
 
-    def __init__(self, *, sweep: str, trial_id: str, params: Mapping[str, Any], directory: Path) -> None:
+    def __init__(
+        self,
+        *,
+        sweep: str,
+        trial_id: str,
+        params: Mapping[str, Any],
+        directory: Path,
+        on_log: Callable[[int, dict[str, float]], None] | None = None,
+    ) -> None:
         self.sweep = sweep
         self.id = trial_id
         self.params = dict(params)
         self.history: list[dict[str, float]] = []
         self.metrics: dict[str, float] = {}
         self._directory = directory
+        self._on_log = on_log
 
     @property
     def dir(self) -> Path:
@@ -37,12 +46,18 @@ class Trial:
         return self._directory
 
     def log(self, step: int | None = None, **metrics: Any) -> None:
-        """Record ``metrics`` at ``step`` (default: the step after the last one)."""
+        """Record ``metrics`` at ``step`` (default: the step after the last one).
+
+        This is the pruning point: with ``early_terminate``, a lagging trial
+        stops here (the exception is the plugin's; let it propagate).
+        """
         if step is None:
             step = int(self.history[-1]["step"]) + 1 if self.history else 0
         values = {name: as_metric(name, value) for name, value in metrics.items()}
         self.history.append({"step": int(step), **values})
         self.metrics.update(values)
+        if self._on_log is not None:
+            self._on_log(int(step), values)
 
     def finish(self, returned: Mapping[str, Any] | None) -> None:
         """Take the experiment's returned mapping as the final metrics."""

@@ -17,9 +17,10 @@ import pytest
 
 from . import jsonreport
 from .collect import SweepRun, SweepWarning, TrialItem
+from .pruning import STEPS
 from .records import classify, trial_record, worker_id
 from .settings import RUN, Settings
-from .store import ResultStore, config_hash
+from .store import MEMORY, ResultStore, config_hash
 from .sweepmark import sweep_case
 from .trials import TrialSpec
 
@@ -42,6 +43,7 @@ class SweepWorker:
         self.settings = settings
         self.worker = worker_id(config)
         self.store = ResultStore(settings.store_path) if settings.store else None
+        config.stash[STEPS] = self.store or ResultStore(MEMORY)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
