@@ -360,7 +360,8 @@ def summary_lines(records: Iterable[Mapping[str, Any]], out_dir: str | PathLike[
 
     e.g. ``spirals: 12 trials: 10 passed, 2 failed; best lr:0.1-hidden:32 val_acc=0.9712``
     """
-    sweeps = group_sweeps(records)  # every accessor tolerates missing keys: no normalising pass
+    # The accessors tolerate missing keys; only records without a known outcome need normalising.
+    sweeps = group_sweeps(rec if rec.get("outcome") in OUTCOMES else normalize_record(rec) for rec in records)
     lines = [_sweep_line(sweep, label) for sweep, label in _labelled(sweeps)]
     if out_dir is not None and lines:
         lines.append(f"report: {display_path(Path(out_dir) / 'index.html')}")
