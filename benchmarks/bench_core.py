@@ -41,55 +41,33 @@ Only the standard library and what the project installs are used.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
-import os
-import pstats
-import re
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-# Third-party plugins that walk every node at session end (hypothesis) are off in every variant alike.
-PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:hypothesispytest"]
+from harness import (
+    TRIVIAL_MODULE,
+    Row,
+    Variant,
+    exit_status,
+    failure_notes,
+    finish,
+    grid_yaml,
+    log,
+    make_project,
+    measure,
+    print_markdown_results,
+    print_text_results,
+    profile,
+    start,
+    write_file,
+)
 
 # ----------------------------------------------------------------------------
 # Project builders
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-
-
-def _project(root: Path) -> Path:
-    """An empty project: a pytest.ini pins the rootdir to ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    _write(root / "pytest.ini", "[pytest]\n")
-    return root
-
-
-def _grid_yaml(axes: dict[str, int], experiment: str, config: str = "") -> str:
-    lines = [f"experiment: {experiment}"]
-    if config:
-        lines.append(f"config: {config}")
-    lines.append("parameters:")
-    for name, count in axes.items():
-        lines.append(f"  {name}: [{', '.join(str(i) for i in range(count))}]")
-    return "\n".join(lines) + "\n"
-
-
-TRIVIAL_MODULE = """
-def train(config):
-    return {"m": float(config["a"] + config["b"])}
-"""
 
 
 def _param_test(axes: dict[str, int], body: str, extra: str = "") -> str:
@@ -109,22 +87,22 @@ def _param_test(axes: dict[str, int], body: str, extra: str = "") -> str:
 
 def build_collect(root: Path) -> tuple[Path, Path]:
     axes = {"a": 100, "b": 100}
-    sweep = _project(root / "collect_sweep")
-    _write(sweep / "models.py", TRIVIAL_MODULE)
-    _write(sweep / "sweep_grid.yaml", _grid_yaml(axes, "models:train"))
-    plain = _project(root / "collect_param")
-    _write(plain / "test_grid.py", _param_test(axes, "pass"))
+    sweep = make_project(root / "collect_sweep")
+    write_file(sweep / "models.py", TRIVIAL_MODULE)
+    write_file(sweep / "sweep_grid.yaml", grid_yaml(axes, "models:train"))
+    plain = make_project(root / "collect_param")
+    write_file(plain / "test_grid.py", _param_test(axes, "pass"))
     return sweep, plain
 
 
 def build_run(root: Path) -> tuple[Path, Path]:
     axes = {"a": 40, "b": 25}  # 1,000 trials
-    sweep = _project(root / "run_sweep")
-    _write(sweep / "models.py", TRIVIAL_MODULE)
-    _write(sweep / "sweep_grid.yaml", _grid_yaml(axes, "models:train"))
-    plain = _project(root / "run_param")
-    _write(plain / "models.py", TRIVIAL_MODULE)
-    _write(plain / "test_grid.py", _param_test(axes, 'train({"a": a, "b": b})', extra="from models import train"))
+    sweep = make_project(root / "run_sweep")
+    write_file(sweep / "models.py", TRIVIAL_MODULE)
+    write_file(sweep / "sweep_grid.yaml", grid_yaml(axes, "models:train"))
+    plain = make_project(root / "run_param")
+    write_file(plain / "models.py", TRIVIAL_MODULE)
+    write_file(plain / "test_grid.py", _param_test(axes, 'train({"a": a, "b": b})', extra="from models import train"))
     return sweep, plain
 
 
@@ -176,12 +154,12 @@ def calibrate_busy_loop(seconds: float) -> int:
 def build_xdist(root: Path, iterations: int) -> Path:
     """The busy sweep, the same sweep with instant trials (to measure fixed costs), their
     parametrized twins, and a bare multi-process loop (the machine's own ceiling)."""
-    sweep = _project(root / "xdist_sweep")
-    _write(sweep / "models.py", BUSY_MODULE)
-    _write(sweep / "ceiling.py", CEILING_SCRIPT)
+    sweep = make_project(root / "xdist_sweep")
+    write_file(sweep / "models.py", BUSY_MODULE)
+    write_file(sweep / "ceiling.py", CEILING_SCRIPT)
     for name, n in (("busy", iterations), ("instant", 1)):
-        _write(sweep / f"sweep_{name}.yaml", _grid_yaml({"i": 40}, "models:train", config=f"{{n: {n}}}"))
-        _write(
+        write_file(sweep / f"sweep_{name}.yaml", grid_yaml({"i": 40}, "models:train", config=f"{{n: {n}}}"))
+        write_file(
             sweep / f"test_{name}.py",
             f"""
             import pytest
@@ -196,123 +174,7 @@ def build_xdist(root: Path, iterations: int) -> Path:
 
 
 # ----------------------------------------------------------------------------
-# Running and timing
-
-
-@dataclass
-class Variant:
-    name: str
-    cwd: Path
-    args: list[str]
-    expect: str  # a substring the last lines of output must contain (sanity check)
-    produces: str = ""  # a file (relative to cwd) the run must leave behind
-    clean: tuple[str, ...] = ()  # paths (relative to cwd) removed before every run
-    argv: list[str] | None = None  # a command other than pytest
-    times: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times) if self.times else math.nan
-
-    def command(self) -> list[str]:
-        return self.argv if self.argv is not None else [*PYTEST, *self.args]
-
-
-SNAPSHOT: Path | None = None  # a frozen copy of sweep_plugin, first on PYTHONPATH
-
-
-def snapshot_plugin(root: Path) -> Path:
-    """Copy the sweep_plugin package under ``root``: every run measures the same code,
-    even if the working tree is edited while the benchmark runs."""
-    spec = importlib.util.find_spec("sweep_plugin.plugin")  # the package may resolve as a namespace
-    if spec is None or spec.origin is None:
-        raise SystemExit("sweep_plugin is not installed")
-    source = Path(spec.origin).parent
-    target = root / "snapshot"
-    shutil.copytree(source, target / "sweep_plugin", ignore=shutil.ignore_patterns("__pycache__"))
-    return target
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if SNAPSHOT is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SNAPSHOT), env.get("PYTHONPATH")]))
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_XDIST_AUTO_NUM_WORKERS", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "0"
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
-
-
-def _first_error(text: str) -> str:
-    """The most telling line of a failed run's output."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "Error:" in line or "error:" in line:
-            return re.sub(r"^(INTERNALERROR>)?\s*(E\s+)?", "", line)[:200]
-    return lines[-1][:200] if lines else "no output"
-
-
-def run_once(variant: Variant, *, timed: bool = True) -> float | None:
-    """One run; its wall time, or None (and a note in ``variant.failures``) if it went wrong."""
-    for rel in variant.clean:
-        target = variant.cwd / rel
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    start = time.perf_counter()
-    proc = subprocess.run(variant.command(), cwd=variant.cwd, env=_env(), capture_output=True, text=True)
-    took = time.perf_counter() - start
-    tail = "\n".join(proc.stdout.strip().splitlines()[-3:])
-    problem = ""
-    if proc.returncode != 0 or variant.expect not in tail:
-        problem = f"exit {proc.returncode}, wanted {variant.expect!r}: {_first_error(proc.stdout + proc.stderr)}"
-    elif variant.produces and not (variant.cwd / variant.produces).is_file():
-        problem = f"the run left no {variant.produces}"
-    if problem:
-        if not variant.failures:
-            sys.stderr.write(f"\n{variant.name}: {problem}\n$ cd {variant.cwd} && {' '.join(variant.command())}\n")
-            sys.stderr.write(f"{(proc.stdout + proc.stderr)[-1500:]}\n")
-        variant.failures.append(problem)
-        return None
-    if timed:
-        variant.times.append(took)
-    return took
-
-
-ATTEMPTS = 3  # a failed run is retried, up to this many tries per slot
-MEASURED: list[Variant] = []
-
-
-def measure(variants: Sequence[Variant], repeats: int, log: Callable[[str], None], warm_up: bool = True) -> None:
-    """One untimed warm-up of each, then ``repeats`` rounds, alternating variants."""
-    MEASURED.extend(variants)
-    for variant in variants if warm_up else ():
-        run_once(variant, timed=False)
-    for round_ in range(repeats):
-        order = variants if round_ % 2 == 0 else list(reversed(variants))
-        for variant in order:
-            for _ in range(ATTEMPTS):
-                took = run_once(variant)
-                if took is not None:
-                    log(f"  round {round_ + 1}/{repeats}  {variant.name:<34} {took:7.2f} s")
-                    break
-                log(f"  round {round_ + 1}/{repeats}  {variant.name:<34}  FAILED: {variant.failures[-1]}")
-
-
-# ----------------------------------------------------------------------------
 # Results
-
-
-@dataclass
-class Row:
-    case: str
-    seconds: float
-    ratio: str = ""
-    target: str = ""
-    verdict: str = ""
 
 
 def ratio_row(case: str, variant: Variant, base: Variant, limit: float | None) -> Row:
@@ -333,68 +195,7 @@ def speedup_row(case: str, variant: Variant, base: Variant, limit: float | None)
     return Row(case, variant.median, f"{speedup:.2f}x speed-up", f">= {limit}x", "PASS" if speedup >= limit else "MISS")
 
 
-HEADERS = ("case", "median s", "ratio", "target", "result")
-
-
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.case, f"{row.seconds:.2f}", row.ratio, row.target, row.verdict)
-
-
-def text_table(rows: Sequence[Row]) -> str:
-    cells = [HEADERS, *(_cells(r) for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def markdown_table(rows: Sequence[Row]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 # ----------------------------------------------------------------------------
-# Profiling (--profile): the plugin variants once more under cProfile
-
-
-def profile(variant: Variant, out: Path, top: int) -> None:
-    for rel in variant.clean:
-        shutil.rmtree(variant.cwd / rel, ignore_errors=True)
-    prof = out / f"{variant.name.replace(' ', '_').replace('/', '_')}.prof"
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *variant.command()[1:]]
-    subprocess.run(cmd, cwd=variant.cwd, env=_env(), capture_output=True, text=True, check=False)
-    print(f"\n=== cProfile: {variant.name} ({prof}) ===")
-    stats = pstats.Stats(str(prof))
-    total = stats.total_tt  # type: ignore[attr-defined]
-    print(f"total {total:.2f} s (profiled)")
-    entries = stats.stats  # type: ignore[attr-defined]
-
-    def show(
-        title: str, keyed: list[tuple[tuple[str, int, str], tuple[int, int, float, float, object]]], col: int
-    ) -> None:
-        print(f"-- {title}")
-        for (filename, line, func), (_cc, nc, tt, ct, _callers) in keyed[:top]:
-            short = filename.split("site-packages/")[-1] if "site-packages/" in filename else filename
-            if "sweep_plugin/" in short:
-                short = "sweep_plugin/" + short.split("sweep_plugin/", 1)[1]
-            value = tt if col == 2 else ct
-            print(f"  {value:7.3f} s {100 * value / total:5.1f}%  {nc:>8} calls  {short}:{line}({func})")
-
-    items = list(entries.items())
-    own = [kv for kv in items if "sweep_plugin" in kv[0][0]]
-    show("sweep_plugin functions by cumulative time", sorted(own, key=lambda kv: -kv[1][3]), 3)
-    show("all functions by own time", sorted(items, key=lambda kv: -kv[1][2]), 2)
-
-
-# ----------------------------------------------------------------------------
-
-
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -409,25 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     cases = args.only or ["collect", "run", "xdist"]
 
-    def log(message: str) -> None:
-        print(message, flush=True)
-
-    global SNAPSHOT
-    root = Path(tempfile.mkdtemp(prefix="sweep_bench_"))
-    SNAPSHOT = snapshot_plugin(root)
-    probe = "import sweep_plugin.plugin as p; print(p.__file__)"
-    check = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, env=_env())
-    if check.returncode != 0 or not check.stdout.strip().startswith(str(SNAPSHOT)):
-        sys.stderr.write(f"sweep_plugin (copied to {SNAPSHOT}) does not import from there:\n")
-        sys.stderr.write((check.stdout + check.stderr)[-2000:])
-        shutil.rmtree(root, ignore_errors=True)
+    root = start("sweep_bench_", repeats)
+    if root is None:
         return 2
     rows: list[Row] = []
     notes: list[str] = []
     profiled: list[Variant] = []
     try:
-        log(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}, {repeats} repeat(s)")
-        log(f"projects in {root}; sweep_plugin measured from a copy in {SNAPSHOT}")
         if "collect" in cases:
             log("\n[1] collection, 10,000 ids (--collect-only -q)")
             sweep_dir, plain_dir = build_collect(root)
@@ -541,30 +330,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     " the 'projected idle' rows use only the short fixed-cost runs and the nominal 10 s of work"
                 )
 
-        for variant in MEASURED:
-            if variant.failures:
-                runs = len(variant.failures) + len(variant.times)
-                notes.append(
-                    f"{variant.name}: {len(variant.failures)} of {runs} runs failed"
-                    f" (timed runs exclude them; first: {variant.failures[0]})"
-                )
-        log(f"\nload average at the end: {_load()} (other processes on the machine skew ratios)")
-        print("\n" + text_table(rows))
-        for note in notes:
-            print(f"note: {note}")
+        notes += failure_notes()
+        print_text_results(rows, notes)
         if args.profile:
             for variant in profiled:
                 profile(variant, root, args.top)
-        print("\n<!-- python benchmarks/bench_core.py" + (" --quick" if args.quick else "") + " -->")
-        print(markdown_table(rows))
-        for note in notes:
-            print(f"\n_Note: {note}._")
-        return 1 if any(r.verdict in ("MISS", "ERROR") for r in rows) else 0
+        command = "python benchmarks/bench_core.py" + (" --quick" if args.quick else "")
+        print_markdown_results(rows, notes, command)
+        return exit_status(rows)
     finally:
-        if args.keep:
-            print(f"\nprojects kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        finish(root, args.keep)
 
 
 if __name__ == "__main__":
