@@ -52,7 +52,7 @@ class SweepRun:
     @property
     def target(self) -> object:
         """What a trial runs, for its config hash: the experiment or the command."""
-        return self.spec.experiment or list(self.spec.command or ())
+        return self.spec.experiment or self.spec.command
 
     def digest(self, trial: TrialSpec) -> str:
         """The hash under which the store keeps this trial's result."""

@@ -17,7 +17,7 @@ DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
 
 HELP = {
     "report_dir": "Folder for the sweep report (default: reports/ under the rootdir)",
-    "no_report": "Write no sweep report",
+    "no_report": "Write no sweep report files (trial results still go to the result store)",
     "resume": "Reuse stored results of finished trials with an identical config; run the rest",
     "baseline": "A summary.csv of an earlier run: baseline.<metric> in expect reads its values",
     "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
