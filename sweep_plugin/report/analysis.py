@@ -24,7 +24,8 @@ is the share of the metric's variance between the parameter's groups
 (SS_between / SS_total). Because eta squared grows with the number of
 groups even for a parameter that does nothing (a seed), the ranking uses the
 bias-corrected epsilon squared, (SS_between - (k - 1) MS_within) / SS_total,
-clipped at 0, and ``importance`` is that value divided by its sum over the
+clipped at 0 (eta squared itself when every value ran only once, which
+leaves nothing to correct with), and ``importance`` is that value divided by its sum over the
 sweep's parameters (so the shares add up to 1, or are all 0). It measures
 main effects only: interactions, and parameters that move together (as in
 random search), are not separated.
@@ -281,7 +282,7 @@ def variance_shares(y: pd.Series, keys: pd.Series) -> tuple[float, float]:
         return 0.0, 0.0
     between = float((groups["count"] * (groups["mean"] - y.mean()) ** 2).sum())
     eta = min(between / total, 1.0)
-    if n <= k:
-        return eta, 0.0
+    if n <= k:  # every value ran once: no within-group spread to correct with
+        return eta, eta
     within_ms = (total - between) / (n - k)
     return eta, float(np.clip((between - (k - 1) * within_ms) / total, 0.0, 1.0))
