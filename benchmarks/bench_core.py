@@ -40,7 +40,6 @@ Only the standard library and what the project installs are used.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import textwrap
@@ -52,16 +51,13 @@ from harness import (
     TRIVIAL_MODULE,
     Row,
     Variant,
-    exit_status,
-    failure_notes,
+    conclude,
     finish,
     grid_yaml,
     log,
     make_project,
     measure,
-    print_markdown_results,
-    print_text_results,
-    profile,
+    parse_options,
     start,
     write_file,
 )
@@ -199,16 +195,9 @@ def speedup_row(case: str, variant: Variant, base: Variant, limit: float | None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 repeat instead of 3")
-    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per variant (default 3)")
-    parser.add_argument("--only", choices=("collect", "run", "xdist"), action="append", help="run only these cases")
-    parser.add_argument("--profile", action="store_true", help="also cProfile the plugin variants of the cases run")
-    parser.add_argument("--top", type=int, default=15, help="rows per profile listing")
-    parser.add_argument("--keep", action="store_true", help="keep the temp projects (path printed)")
-    args = parser.parse_args(argv)
-    repeats = args.repeats or (1 if args.quick else 3)
-    cases = args.only or ["collect", "run", "xdist"]
+    help_profile = "also cProfile the plugin variants of the cases run"
+    args = parse_options(__doc__.split("\n\n")[0], ("collect", "run", "xdist"), help_profile, argv)
+    repeats, cases = args.repeats, args.only
 
     root = start("sweep_bench_", repeats)
     if root is None:
@@ -330,14 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     " the 'projected idle' rows use only the short fixed-cost runs and the nominal 10 s of work"
                 )
 
-        notes += failure_notes()
-        print_text_results(rows, notes)
-        if args.profile:
-            for variant in profiled:
-                profile(variant, root, args.top)
         command = "python benchmarks/bench_core.py" + (" --quick" if args.quick else "")
-        print_markdown_results(rows, notes, command)
-        return exit_status(rows)
+        return conclude(rows, notes, command, profiled if args.profile else [], root, args.top)
     finally:
         finish(root, args.keep)
 

@@ -48,63 +48,51 @@ installs are used.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
-import os
-import pstats
 import re
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
-import textwrap
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Third-party plugins that walk every node at session end (hypothesis) are off in every variant alike.
-PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:hypothesispytest"]
+from harness import (
+    ATTEMPTS,
+    MEASURED,
+    TRIVIAL_MODULE,
+    Row,
+    Variant,
+    child_env,
+    conclude,
+    finish,
+    first_error,
+    grid_yaml,
+    log,
+    make_project,
+    measure,
+    parse_options,
+    run_once,
+    snapshot_dir,
+    start,
+    write_file,
+)
+
 STORE = Path("reports") / "results.sqlite"
 LOCKED = "database is locked"
+NAME_WIDTH = 38  # the name column of the progress lines
 
 # ----------------------------------------------------------------------------
 # Project builders
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-
-
-def _project(root: Path) -> Path:
-    """An empty project: a pytest.ini pins the rootdir to ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    _write(root / "pytest.ini", "[pytest]\n")
-    return root
-
-
-def _grid_yaml(axes: dict[str, int], experiment: str) -> str:
-    lines = [f"experiment: {experiment}", "parameters:"]
-    for name, count in axes.items():
-        lines.append(f"  {name}: [{', '.join(str(i) for i in range(count))}]")
-    return "\n".join(lines) + "\n"
-
-
-TRIVIAL_MODULE = """
-def train(config):
-    return {"y": float(config["a"] + config["b"])}
-"""
-
-
 def build_sweep(root: Path, name: str, axes: dict[str, int]) -> Path:
-    project = _project(root / name)
-    _write(project / "models.py", TRIVIAL_MODULE)
-    _write(project / "sweep_grid.yaml", _grid_yaml(axes, "models:train"))
+    project = make_project(root / name)
+    write_file(project / "models.py", TRIVIAL_MODULE)
+    write_file(project / "sweep_grid.yaml", grid_yaml(axes, "models:train"))
     return project
 
 
@@ -126,124 +114,6 @@ def store_counts(project: Path) -> dict[str, int]:
     finally:
         connection.close()
     return {"rows": rows, "nodeids": nodeids, "sessions": sessions, "passed": passed}
-
-
-# ----------------------------------------------------------------------------
-# Running and timing
-
-
-@dataclass
-class Variant:
-    name: str
-    cwd: Path
-    args: list[str]
-    expect: str  # a substring the last lines of output must contain (sanity check)
-    clean: tuple[str, ...] = ()  # paths (relative to cwd) removed before every run
-    check: Callable[[Path, str], str] | None = None  # (cwd, output) -> a problem, or ""
-    argv: list[str] | None = None  # a command other than pytest
-    times: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times) if self.times else math.nan
-
-    def command(self) -> list[str]:
-        return self.argv if self.argv is not None else [*PYTEST, *self.args]
-
-
-SNAPSHOT: Path | None = None  # a frozen copy of sweep_plugin, first on PYTHONPATH
-
-
-def snapshot_plugin(root: Path) -> Path:
-    """Copy the sweep_plugin package under ``root``: every run measures the same code,
-    even if the working tree is edited while the benchmark runs."""
-    spec = importlib.util.find_spec("sweep_plugin.plugin")  # the package may resolve as a namespace
-    if spec is None or spec.origin is None:
-        raise SystemExit("sweep_plugin is not installed")
-    source = Path(spec.origin).parent
-    target = root / "snapshot"
-    shutil.copytree(source, target / "sweep_plugin", ignore=shutil.ignore_patterns("__pycache__"))
-    return target
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if SNAPSHOT is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SNAPSHOT), env.get("PYTHONPATH")]))
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_XDIST_AUTO_NUM_WORKERS", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "0"
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
-
-
-def _first_error(text: str) -> str:
-    """The most telling line of a failed run's output."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "Error:" in line or "error:" in line:
-            return re.sub(r"^(INTERNALERROR>)?\s*(E\s+)?", "", line)[:200]
-    return lines[-1][:200] if lines else "no output"
-
-
-def _clean(variant: Variant) -> None:
-    for rel in variant.clean:
-        target = variant.cwd / rel
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-
-
-def run_once(variant: Variant, *, timed: bool = True) -> float | None:
-    """One run; its wall time, or None (and a note in ``variant.failures``) if it went wrong."""
-    _clean(variant)
-    start = time.perf_counter()
-    proc = subprocess.run(variant.command(), cwd=variant.cwd, env=_env(), capture_output=True, text=True)
-    took = time.perf_counter() - start
-    output = proc.stdout + proc.stderr
-    tail = "\n".join(proc.stdout.strip().splitlines()[-3:])
-    problem = ""
-    if proc.returncode != 0 or variant.expect not in tail:
-        problem = f"exit {proc.returncode}, wanted {variant.expect!r}: {_first_error(output)}"
-    elif variant.check is not None:
-        problem = variant.check(variant.cwd, output)
-    if problem:
-        if not variant.failures:
-            sys.stderr.write(f"\n{variant.name}: {problem}\n$ cd {variant.cwd} && {' '.join(variant.command())}\n")
-            sys.stderr.write(f"{output[-1500:]}\n")
-        variant.failures.append(problem)
-        return None
-    if timed:
-        variant.times.append(took)
-    return took
-
-
-ATTEMPTS = 3  # a failed timed run is retried, up to this many tries per slot
-MEASURED: list[Variant] = []
-
-
-def measure(
-    variants: Sequence[Variant],
-    repeats: int,
-    log: Callable[[str], None],
-    warm_up: bool = True,
-    retry: bool = True,
-) -> None:
-    """One untimed warm-up of each, then ``repeats`` rounds, alternating variants."""
-    MEASURED.extend(variants)
-    for variant in variants if warm_up else ():
-        run_once(variant, timed=False)
-    for round_ in range(repeats):
-        order = variants if round_ % 2 == 0 else list(reversed(variants))
-        for variant in order:
-            for _ in range(ATTEMPTS if retry else 1):
-                took = run_once(variant)
-                if took is not None:
-                    log(f"  round {round_ + 1}/{repeats}  {variant.name:<38} {took:7.2f} s")
-                    break
-                log(f"  round {round_ + 1}/{repeats}  {variant.name:<38}  FAILED: {variant.failures[-1]}")
 
 
 # ----------------------------------------------------------------------------
@@ -306,14 +176,15 @@ def micro_put(root: Path, calls: int, repeats: int, log: Callable[[str], None]) 
         proc = subprocess.run(
             [sys.executable, "-c", PUT_SCRIPT, str(folder / "reports" / "results.sqlite"), str(calls)],
             cwd=folder,
-            env=_env(),
+            env=child_env(),
             capture_output=True,
             text=True,
         )
         if proc.returncode != 0:
-            return results, f"micro-benchmark failed: {_first_error(proc.stdout + proc.stderr)}"
+            return results, f"micro-benchmark failed: {first_error(proc.stdout + proc.stderr)}"
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-        if SNAPSHOT is not None and not result["module"].startswith(str(SNAPSHOT)):
+        snapshot = snapshot_dir()
+        if snapshot is not None and not result["module"].startswith(str(snapshot)):
             return results, f"micro-benchmark imported {result['module']}, not the snapshot"
         results.append(result)
         log(
@@ -363,127 +234,36 @@ def check_resume(expected: int, sessions: int = 1) -> Callable[[Path, str], str]
     return check
 
 
-# ----------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class Row:
-    case: str
-    seconds: float | None  # the median wall time behind the figure, if any
-    figure: str
-    target: str = ""
-    verdict: str = ""
-
-
-HEADERS = ("case", "median s", "figure", "target", "result")
-
-
-def _cells(row: Row) -> tuple[str, ...]:
-    seconds = "" if row.seconds is None or math.isnan(row.seconds) else f"{row.seconds:.2f}"
-    return (row.case, seconds, row.figure, row.target, row.verdict)
-
-
-def text_table(rows: Sequence[Row]) -> str:
-    cells = [HEADERS, *(_cells(r) for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def markdown_table(rows: Sequence[Row]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _verdict(value: float, limit: float) -> str:
     return "ERROR" if math.isnan(value) else "PASS" if value <= limit else "MISS"
 
 
-# ----------------------------------------------------------------------------
-# Profiling: the plugin variants once more under cProfile
-
-
-def profile(variant: Variant, out: Path, top: int) -> None:
-    _clean(variant)
-    prof = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', variant.name)}.prof"
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *variant.command()[1:]]
-    subprocess.run(cmd, cwd=variant.cwd, env=_env(), capture_output=True, text=True, check=False)
-    print(f"\n=== cProfile: {variant.name} ({prof}) ===")
-    if not prof.is_file():
-        print("no profile written")
-        return
-    stats = pstats.Stats(str(prof))
-    total = stats.total_tt  # type: ignore[attr-defined]
-    print(f"total {total:.2f} s (profiled)")
-    if (variant.cwd / STORE).is_file():
-        print(f"store at profile time: {store_counts(variant.cwd)}")
-    entries = stats.stats  # type: ignore[attr-defined]
-
-    def show(
-        title: str, keyed: list[tuple[tuple[str, int, str], tuple[int, int, float, float, object]]], col: int
-    ) -> None:
-        print(f"-- {title}")
-        for (filename, line, func), (_cc, nc, tt, ct, _callers) in keyed[:top]:
-            short = filename.split("site-packages/")[-1] if "site-packages/" in filename else filename
-            if "sweep_plugin/" in short:
-                short = "sweep_plugin/" + short.split("sweep_plugin/", 1)[1]
-            value = tt if col == 2 else ct
-            print(f"  {value:7.3f} s {100 * value / total:5.1f}%  {nc:>8} calls  {short}:{line}({func})")
-
-    items = list(entries.items())
-    own = [kv for kv in items if "sweep_plugin" in kv[0][0]]
-    show("sweep_plugin functions by cumulative time", sorted(own, key=lambda kv: -kv[1][3]), 3)
-    show("all functions by own time", sorted(items, key=lambda kv: -kv[1][2]), 2)
+def _describe_store(variant: Variant) -> str:
+    """The store's counts, for a profile listing (if there is a store)."""
+    return f"store at profile time: {store_counts(variant.cwd)}" if (variant.cwd / STORE).is_file() else ""
 
 
 # ----------------------------------------------------------------------------
-
-
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 repeat instead of 3")
-    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per variant (default 3)")
-    parser.add_argument("--only", choices=("load", "write", "resume"), action="append", help="run only these cases")
-    parser.add_argument("--profile", action="store_true", help="cProfile the plugin variants (missed cases always)")
-    parser.add_argument("--top", type=int, default=15, help="rows per profile listing")
-    parser.add_argument(
-        "--history", type=int, default=3, help="full runs stored for the context resume rows (1: none; default 3)"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temp projects (path printed)")
-    args = parser.parse_args(argv)
-    repeats = args.repeats or (1 if args.quick else 3)
-    cases = args.only or ["load", "write", "resume"]
+    def history(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--history", type=int, default=3, help="full runs stored for the context resume rows (1: none; default 3)"
+        )
 
-    def log(message: str) -> None:
-        print(message, flush=True)
+    help_profile = "cProfile the plugin variants (missed cases always)"
+    args = parse_options(__doc__.split("\n\n")[0], ("load", "write", "resume"), help_profile, argv, history)
+    repeats, cases = args.repeats, args.only
 
-    global SNAPSHOT
-    root = Path(tempfile.mkdtemp(prefix="sweep_bench_store_"))
-    SNAPSHOT = snapshot_plugin(root)
-    probe = "import sweep_plugin.plugin as p; print(p.__file__)"
-    check = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, env=_env())
-    if check.returncode != 0 or not check.stdout.strip().startswith(str(SNAPSHOT)):
-        sys.stderr.write(f"sweep_plugin (copied to {SNAPSHOT}) does not import from there:\n")
-        sys.stderr.write((check.stdout + check.stderr)[-2000:])
-        shutil.rmtree(root, ignore_errors=True)
+    root = start("sweep_bench_store_", repeats)
+    if root is None:
         return 2
     rows: list[Row] = []
     notes: list[str] = []
     profiled: list[Variant] = []
     missed: list[Variant] = []
     try:
-        log(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}, {repeats} repeat(s)")
-        log(f"projects in {root}; sweep_plugin measured from a copy in {SNAPSHOT}")
         if "load" in cases:
             log("\n[1] load: 2,000 trivial trials, -n 2, store on (fresh folder each run)")
             project = build_sweep(root, "load", {"a": 50, "b": 40})
@@ -496,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check=check_load(2000),
             )
             # every run is a check, so none is retried or left out
-            measure([load], repeats, log, warm_up=False, retry=False)
+            measure([load], repeats, log, warm_up=False, retry=False, width=NAME_WIDTH)
             runs = len(load.times) + len(load.failures)
             ok = not load.failures and runs > 0
             figure = f"{len(load.times)}/{runs} runs: 2000/2000 records, no '{LOCKED}'"
@@ -546,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 clean=("reports",),
                 check=check_load(1000),
             )
-            measure([off, on], repeats, log)
+            measure([off, on], repeats, log, width=NAME_WIDTH)
             per_trial = (on.median - off.median) / 1000 * 1000  # ms
             rows += [
                 Row(off.name, off.median, "baseline"),
@@ -593,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "10000 deselected",
                     check=check_resume(10000),
                 )
-                measure([collect, resume], repeats, log)
+                measure([collect, resume], repeats, log, width=NAME_WIDTH)
                 ratio = resume.median / collect.median
                 rows += [
                     Row(collect.name, collect.median, "1.00x", "baseline"),
@@ -627,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "10000 deselected",
                             check=check_resume(10000, args.history),
                         )
-                        measure([collect_h, resume_h], repeats, log, warm_up=False)
+                        measure([collect_h, resume_h], repeats, log, warm_up=False, width=NAME_WIDTH)
                         ratio_h = resume_h.median / collect_h.median
                         rows += [
                             Row(collect_h.name, collect_h.median, "1.00x", "(context)"),
@@ -636,29 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     else:
                         notes.append(f"the extra full runs left {counts}; the history rows are left out")
 
-        for variant in MEASURED:
-            if variant.failures:
-                runs = len(variant.failures) + len(variant.times)
-                notes.append(
-                    f"{variant.name}: {len(variant.failures)} of {runs} runs failed"
-                    f" (timed runs exclude them; first: {variant.failures[0]})"
-                )
-        log(f"\nload average at the end: {_load()} (other processes on the machine skew ratios)")
-        print("\n" + text_table(rows))
-        for note in notes:
-            print(f"note: {note}")
-        for variant in profiled if args.profile else missed:
-            profile(variant, root, args.top)
-        print("\n<!-- python benchmarks/bench_store.py" + (" --quick" if args.quick else "") + " -->")
-        print(markdown_table(rows))
-        for note in notes:
-            print(f"\n_Note: {note}._")
-        return 1 if any(r.verdict in ("MISS", "ERROR") for r in rows) else 0
+        command = "python benchmarks/bench_store.py" + (" --quick" if args.quick else "")
+        return conclude(rows, notes, command, profiled if args.profile else missed, root, args.top, _describe_store)
     finally:
-        if args.keep:
-            print(f"\nprojects kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        finish(root, args.keep)
 
 
 if __name__ == "__main__":
