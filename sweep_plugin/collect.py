@@ -112,7 +112,10 @@ class SweepFile(pytest.File):
             self.config.stash.setdefault(NOTES, []).append(removed_message(spec, plan))
         run = SweepRun(spec, settings, sweep_marks(spec, settings, self.config), experiment, asked)
         for trial in plan.trials:
-            yield TrialItem.from_parent(self, name=f"{spec.name}[{trial.id}]", run=run, trial=trial)
+            name = f"{spec.name}[{trial.id}]"
+            # The node id is given as a string so that pytest parses ``[trial id]`` as the
+            # parameters (pytest >= 9.2 compares structured ids: this keeps --lf working).
+            yield TrialItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", run=run, trial=trial)
 
     def _experiment(self, spec: SweepSpec, settings: Settings) -> tuple[Any, tuple[str, ...]]:
         if spec.command is not None:

@@ -314,7 +314,7 @@ def normalized(result: pytest.RunResult) -> list[str]:
     return text.splitlines()
 
 
-@pytest.mark.parametrize("args", [(), ("-q",), ("-v", "-rA"), ("--strict-markers", "-m", "not slow")])
+@pytest.mark.parametrize("args", [(), ("-q",), ("-v", "-rA"), ("--strict-markers", "-m", "not skip")])
 def test_project_without_sweep_files_is_untouched(pytester: pytest.Pytester, args: tuple[str, ...]) -> None:
     pytester.makepyfile(test_plain=dedent(PLAIN_TESTS))
     pytester.makefile(".yaml", config="lr: [0.1, 0.2]\n")  # YAML, but not a sweep file
