@@ -35,8 +35,3 @@ def enable(config: pytest.Config, report_dir: Path, started: float) -> None:
         plugin._start_time = started  # its own sessionstart has already passed
     config.pluginmanager.register(plugin, PLUGIN_NAME)
 
-
-def json_report(config: pytest.Config) -> dict[str, Any] | None:
-    """The JSON report pytest-json-report built at sessionfinish, if any."""
-    plugin = getattr(config, "_json_report", None)
-    return getattr(plugin, "report", None)
