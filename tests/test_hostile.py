@@ -103,3 +103,13 @@ def test_generated_sweep_files_load_or_fail_cleanly(tmp_path: Path, data: dict[s
     for spec in specs:
         with contextlib.suppress(SweepError):  # collection names the file and the sweep's line for these
             plan_trials(spec)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=sweep_files)
+def test_generated_sweep_files_never_give_an_internal_error(pytester: pytest.Pytester, data: dict[str, Any]) -> None:
+    pytester.makepyfile(models="def train(config):\n    return {'loss': 0.5}\n")
+    pytester.makefile(".yaml", sweep_gen=yaml.safe_dump(data))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.INTERRUPTED, pytest.ExitCode.NO_TESTS_COLLECTED)
