@@ -173,22 +173,16 @@ def build_xdist(root: Path, iterations: int) -> Path:
 # Results
 
 
-def ratio_row(case: str, variant: Variant, base: Variant, limit: float | None) -> Row:
-    ratio = variant.median / base.median
-    if math.isnan(ratio):
-        return Row(case, variant.median, "n/a", f"<= {limit}x" if limit else "(context)", "ERROR" if limit else "")
-    if limit is None:
-        return Row(case, variant.median, f"{ratio:.2f}x", "(context)", "")
-    return Row(case, variant.median, f"{ratio:.2f}x", f"<= {limit}x", "PASS" if ratio <= limit else "MISS")
-
-
-def speedup_row(case: str, variant: Variant, base: Variant, limit: float | None) -> Row:
-    speedup = base.median / variant.median
-    if math.isnan(speedup):
-        return Row(case, variant.median, "n/a", f">= {limit}x" if limit else "(context)", "ERROR" if limit else "")
-    if limit is None:
-        return Row(case, variant.median, f"{speedup:.2f}x speed-up", "(context)", "")
-    return Row(case, variant.median, f"{speedup:.2f}x speed-up", f">= {limit}x", "PASS" if speedup >= limit else "MISS")
+def ratio_row(case: str, variant: Variant, base: Variant, limit: float | None, *, speedup: bool = False) -> Row:
+    """A row comparing ``variant`` with ``base``: its time ratio (lower is better) or speed-up (higher is)."""
+    value = base.median / variant.median if speedup else variant.median / base.median
+    sign, unit = (">=", "x speed-up") if speedup else ("<=", "x")
+    target = f"{sign} {limit}x" if limit else "(context)"
+    if math.isnan(value):
+        return Row(case, variant.median, "n/a", target, "ERROR" if limit else "")
+    met = limit is not None and (value >= limit if speedup else value <= limit)
+    verdict = ("PASS" if met else "MISS") if limit else ""
+    return Row(case, variant.median, f"{value:.2f}{unit}", target, verdict)
 
 
 # ----------------------------------------------------------------------------
@@ -286,12 +280,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure([v for p in instant for v in p], repeats, log)
 
             one, two = busy[0]
-            rows += [Row(one.name, one.median, "1.00x", "baseline"), speedup_row(two.name, two, one, 1.8)]
+            rows += [Row(one.name, one.median, "1.00x", "baseline"), ratio_row(two.name, two, one, 1.8, speedup=True)]
             for one, two in busy[1:]:
-                rows += [Row(one.name, one.median, "1.00x", "(context)"), speedup_row(two.name, two, one, None)]
+                rows += [
+                    Row(one.name, one.median, "1.00x", "(context)"),
+                    ratio_row(two.name, two, one, None, speedup=True),
+                ]
             rows += [
                 Row(raw[0].name, raw[0].median, "1.00x", "(context)"),
-                speedup_row(raw[1].name + " (machine ceiling)", raw[1], raw[0], None),
+                ratio_row(raw[1].name + " (machine ceiling)", raw[1], raw[0], None, speedup=True),
             ]
             # Fixed costs O1, O2 (instant trials) plus the nominal work W = 40 x 0.25 s,
             # split evenly over 2 idle cores: what an idle 2-core machine would show.
