@@ -21,14 +21,14 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
 from .config import flatten, get_path
-from .errors import SweepError
-from .space import did_you_mean
+from .errors import SweepError, did_you_mean
 
 if TYPE_CHECKING:
     # pytest exports the class only as ``pytest.fail.Exception``, which mypy cannot subclass.
@@ -80,6 +80,17 @@ class CommandError(Failed):
 
     def __init__(self, msg: str) -> None:
         super().__init__(msg, pytrace=False)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A program that runs one trial in a subprocess, started in the sweep file's folder."""
+
+    reference: str | tuple[str, ...]  # the command as the sweep file writes it
+    cwd: Path
+
+    def run(self, config: dict[str, Any], trial: Trial) -> None:
+        run_command(self.reference, config, trial, cwd=self.cwd)
 
 
 def split_command(command: str | tuple[str, ...] | list[str]) -> list[str]:
@@ -195,9 +206,12 @@ def run_command(
     it crashed or timed out is part of the record. A timeout or Ctrl-C
     still propagates as itself; a non-zero exit becomes `TrialCrashed`.
     """
-    folder = trial.dir.absolute()
-    config_file = folder / CONFIG_FILE
-    config_file.write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
+    try:
+        folder = trial.dir.absolute()
+        config_file = folder / CONFIG_FILE
+        config_file.write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write the trial's folder: {exc}") from None
     try:
         argv = render_command(command, config, config_file)
     except SweepError as exc:

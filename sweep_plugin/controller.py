@@ -1,8 +1,11 @@
 """`SweepController`: the role of the process that gathers results.
 
-That is the only process without xdist, the controller with it. It keeps
-every trial record, and after the session (also a failed or interrupted
-one) writes the report and prints one line per sweep.
+That is the only process without xdist, the controller with it. It learns
+that trials run from its own collection, from a worker's collected ids, or
+from the first trial report (a marked test under xdist), so it never
+depends on sweep files being among the ids. It keeps every trial record,
+and after the session (also a failed or interrupted one) writes the report
+and prints one line per sweep.
 """
 
 from __future__ import annotations
@@ -14,82 +17,119 @@ from typing import Any
 import pytest
 
 from . import jsonreport
-from .collect import NOTES
-from .settings import RUN, Settings
+from .context import SweepContext
+from .records import Identity, Record, make_record, normalize_record, unknown_identity
 from .store import ResultStore
-from .worker import RESUMED, trial_of
+from .sweeprun import case_of
 
 
 class SweepController:
     """Gathers trial records and writes the report after the session."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+    def __init__(self, config: pytest.Config, context: SweepContext) -> None:
         self.config = config
-        self.settings = settings
-        self.records: dict[str, dict[str, Any]] = {}
-        self.resumed: list[dict[str, Any]] = []
-        self.final_records: list[dict[str, Any]] = []
+        self.context = context
+        self.settings = context.settings
+        self.identities: dict[str, Identity] = {}  # trials that started, by node id
+        self.records: dict[str, Record] = {}  # the latest record of every trial, by node id
+        self.final_records: list[Record] = []
+        self.notes_shown = 0
+        self.heard_from_worker = False
         self.report_error = ""
         self.trials_found = False
         self.previous_sigterm: Any = None
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Without xdist, this process collected: switch on what a sweep session needs."""
-        if any(trial_of(item) for item in session.items) or self.config.stash.get(RESUMED, None):
-            self.trials_found_now()
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """Take the resumed records from the first worker that reports them (they all agree)."""
-        resumed = getattr(node, "workeroutput", {}).get("sweep_resumed")
-        if resumed and not self.resumed:
-            self.resumed = resumed
-            self.trials_found_now()
 
     def trials_found_now(self) -> None:
         """Turn on the JSON report and make SIGTERM an interrupt, so a report gets written."""
         if self.trials_found:
             return
         self.trials_found = True
-        if self.settings.report and not self.config.option.collectonly:
-            jsonreport.enable(self.config, self.settings.report_dir, self.config.stash[RUN].started)
+        if self.settings.report:
+            jsonreport.turn_on(self.config, self.settings.report_dir, self.context.run.started)
         try:
             self.previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
         except ValueError:  # not the main thread: leave signals alone
             self.previous_sigterm = None
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Without xdist this process collected: trials or resumed results make it a sweep session."""
+        if self.context.resumed or any(case_of(item) for item in session.items):
+            self.trials_found_now()
+        for record in self.context.resumed:
+            self._gather(record)
+
     def pytest_report_collectionfinish(self) -> list[str]:
         """Say what constraints removed and what resume reuses (after collection, no xdist)."""
-        notes: list[str] = self.config.stash.get(NOTES, [])
-        lines = list(notes)
-        resumed = self.resumed_records
-        if resumed:
-            lines.append(f"sweep-resume: {len(resumed)} finished trials reused, not run again")
-        return lines
+        self.notes_shown = len(self.context.notes)
+        return list(self.context.notes)
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep the latest record of every trial, and note trials whose worker died."""
-        record = getattr(report, "sweep", None)
-        crashed = str(report.when) == "???" and str(report.outcome) != "rerun"  # "rerun": retried
-        if record is None and crashed and self.settings.is_sweep_file(report.nodeid):
-            record = crashed_record(report)
-        if record is not None:
-            self.records[record["nodeid"]] = record
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist the controller collects nothing: sweep files among a worker's ids say trials run."""
+        if any(self.settings.is_sweep_file(nodeid) for nodeid in ids):
             self.trials_found_now()
 
-    @property
-    def resumed_records(self) -> list[dict[str, Any]]:
-        """Stored results reused by ``--sweep-resume``: from the workers, or from this process."""
-        return self.resumed or self.config.stash.get(RESUMED, [])
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Take resumed records and notes from the first worker that ends (they all collected alike)."""
+        output = getattr(node, "workeroutput", None)
+        if not output or "sweep_notes" not in output or self.heard_from_worker:
+            return
+        self.heard_from_worker = True
+        self.context.notes.extend(output["sweep_notes"])
+        self.context.resumed.extend(output["sweep_resumed"])
+        if output["sweep_resumed"]:
+            self.trials_found_now()
+        for record in output["sweep_resumed"]:
+            self._gather(record)
 
-    def all_records(self) -> list[dict[str, Any]]:
-        """Resumed trials, then this session's: from the reports, filled in from the store."""
-        records = {record["nodeid"]: record for record in self.resumed_records}
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep each trial's identity as it starts and its record as it ends; a dead worker's trial crashed."""
+        identity = getattr(report, "sweep_identity", None)
+        if identity is not None:
+            self.identities[report.nodeid] = identity
+            self.trials_found_now()
+            return
+        record = getattr(report, "sweep_record", None)
+        if record is None and self._crashed(report):
+            record = self._crashed_record(report)
+        if record is not None:
+            self.trials_found_now()
+            self._gather(record, final=str(report.outcome) != "rerun")
+
+    def _crashed(self, report: pytest.TestReport) -> bool:
+        """A report xdist made for a worker that died running a trial (not one rerunfailures retries)."""
+        if str(report.when) != "???" or str(report.outcome) == "rerun":
+            return False
+        return report.nodeid in self.identities or self.settings.is_sweep_file(report.nodeid)
+
+    def _crashed_record(self, report: pytest.TestReport) -> Record:
+        identity = self.identities.get(report.nodeid) or unknown_identity(report.nodeid)
+        message = str(report.longrepr).strip().splitlines()
+        return make_record(
+            identity,
+            outcome="crashed",
+            message=message[0] if message else "worker crashed",
+            duration_s=report.duration,
+        )
+
+    def _gather(self, record: Record, final: bool = True) -> None:
+        """Keep ``record`` as its trial's latest, and tell the ``pytest_sweep_record`` hook if it is final."""
+        self.records[record["nodeid"]] = record
+        if final:
+            self.config.hook.pytest_sweep_record(record=record, config=self.config)
+
+    def all_records(self) -> list[Record]:
+        """This session's records: from the reports, filled in from the store (a lost report loses nothing)."""
+        records = dict(self.records)
         if self.settings.store:
             store = ResultStore(self.settings.store_path)
-            records.update((r["nodeid"], r) for r in store.session_records(self.config.stash[RUN].session))
+            for stored in store.session_records(self.context.run.session):
+                if stored.get("nodeid") not in records:
+                    record = normalize_record(stored)
+                    self._gather(record)
+                    records[record["nodeid"]] = record
             store.close()
-        records.update(self.records)
         return list(records.values())
 
     @pytest.hookimpl(trylast=True)
@@ -100,7 +140,7 @@ class SweepController:
         if not self.trials_found:
             return
         self.final_records = self.all_records()
-        _count_resumed_in_exit_status(session, self.resumed_records)
+        _count_resumed_in_exit_status(session, self.context.resumed)
         if not (self.final_records and self.settings.report):
             return
         try:
@@ -111,12 +151,15 @@ class SweepController:
             self.report_error = f"{type(exc).__name__}: {exc}"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """One line per sweep: trials by outcome and the best trial (controller only)."""
-        if not self.final_records:
+        """Notes not shown at collection (xdist), and one line per sweep (controller only)."""
+        notes = self.context.notes[self.notes_shown :]
+        if not (self.final_records or notes):
             return
         from .report import summary_lines
 
         terminalreporter.section("sweeps")
+        for line in notes:
+            terminalreporter.write_line(line)
         out_dir = self.settings.report_dir if self.settings.report else None
         for line in summary_lines(self.final_records, out_dir):
             terminalreporter.write_line(line)
@@ -128,28 +171,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _count_resumed_in_exit_status(session: pytest.Session, resumed: list[dict[str, Any]]) -> None:
+def _count_resumed_in_exit_status(session: pytest.Session, resumed: list[Record]) -> None:
     """Resumed trials count as run: a stored failure fails the session, and all-resumed is no error."""
     if not resumed or session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         return
     failed = any(record["outcome"] != "passed" for record in resumed)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
-
-
-def crashed_record(report: pytest.TestReport) -> dict[str, Any]:
-    """A record for a trial whose worker died: only its name and the crash text."""
-    path, _, name = report.nodeid.partition("::")
-    sweep, _, trial = name.partition("[")
-    message = str(report.longrepr).strip().splitlines()
-    return {
-        "sweep": sweep,
-        "file": path,
-        "trial": trial.removesuffix("]"),
-        "nodeid": report.nodeid,
-        "outcome": "crashed",
-        "duration_s": report.duration,
-        "params": {},
-        "metrics": {},
-        "history": [],
-        "message": message[0] if message else "worker crashed",
-    }

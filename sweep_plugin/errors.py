@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 
 class SweepError(Exception):
     """Bad sweep input, shown as ``file:line: key.path: what is wrong``.
@@ -33,3 +36,9 @@ class SweepError(Exception):
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.file and self.line else "")
         return ": ".join(part for part in (where, self.key, self.message) if part)
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'values'?)`` or an empty string."""
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -48,6 +48,15 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 }
 
 
+def param_names(params: Mapping[str, Any], short: Mapping[str, str]) -> dict[str, Any]:
+    """The names an expression may use for ``params``: full dotted paths and unique short names."""
+    names = dict(params)
+    for path, name in short.items():
+        if path in params:
+            names.setdefault(name, params[path])
+    return names
+
+
 class EvaluationError(Exception):
     """An expression could not be evaluated for one trial (missing name, bad types)."""
 

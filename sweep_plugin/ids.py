@@ -1,19 +1,28 @@
-"""Readable, unique, stable trial ids: ``lr:0.01-hidden:32-seed:0``.
+"""Readable, unique, stable, bounded trial ids (``lr:0.01-hidden:32-seed:0``) and folder names.
 
 An id depends only on the trial's parameters and its position among equal
-ones, never on hashes or the machine, so ``--lf``, ``-k`` and CI history
-find the same trial again. ``:`` joins name and value because pytest's
-``-k`` grammar refuses ``=``.
+ones, never on the machine, so ``--lf``, ``-k`` and CI history find the
+same trial again. ``:`` joins name and value because pytest's ``-k``
+grammar refuses ``=``. Ids stay short enough to read: a long value, and
+the tail of an id with many parameters, give way to a short stable hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+MAX_VALUE = 32  # characters of one value in an id; a longer one is shortened
+MAX_NAME = 48  # characters of one parameter name in an id
+MAX_ID = 160  # characters of a whole id
+MAX_FOLDER_BYTES = 200  # of a trial folder name (file systems allow 255)
+ELLIPSIS = ".."  # where an id or value was shortened; a hash of the whole follows
+
 _UNSAFE = re.compile(r"[^\w.+/-]+")
+_FOLDER_UNSAFE = re.compile(r"[^\w.+=-]")
 
 
 def short_names(paths: Sequence[str]) -> dict[str, str]:
@@ -37,8 +46,34 @@ def format_value(value: Any, precise: bool = False) -> str:
     return _safe(value)
 
 
+def digest(text: str, length: int = 8) -> str:
+    """A short stable hash of ``text`` (the same on every machine and run)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
 def _safe(text: object) -> str:
     return _UNSAFE.sub("_", str(text)) or "empty"
+
+
+def _shortened(text: str, limit: int, whole: str) -> str:
+    """``text`` if it fits ``limit``, else its head, ``..`` and a hash of ``whole``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - len(ELLIPSIS) - 6]}{ELLIPSIS}{digest(whole, 6)}"
+
+
+def _joined(parts: list[str]) -> str:
+    """``parts`` joined by ``-``; past ``MAX_ID`` the last ones give way to a hash of them all."""
+    whole = "-".join(parts)
+    if len(whole) <= MAX_ID:
+        return whole
+    tail = f"-{ELLIPSIS}{digest(whole)}"
+    kept: list[str] = []
+    for part in parts:
+        if len("-".join([*kept, part])) + len(tail) > MAX_ID:
+            break
+        kept.append(part)
+    return "-".join(kept) + tail
 
 
 def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list[str]:
@@ -47,10 +82,13 @@ def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list
     Two points that format alike get full float precision; true duplicates
     (a categorical drawn twice) get ``-dup:N``, so no trial is ever dropped.
     """
-    names = {path: _safe(name) for path, name in short_names(paths).items()}
+    names = {path: _shortened(_safe(name), MAX_NAME, path) for path, name in short_names(paths).items()}
 
     def render(point: Mapping[str, Any], precise: bool) -> str:
-        return "-".join(f"{names[p]}:{format_value(point[p], precise)}" for p in paths) or "trial"
+        parts = [
+            f"{names[p]}:{_shortened(format_value(point[p], precise), MAX_VALUE, repr(point[p]))}" for p in paths
+        ]
+        return _joined(parts) or "trial"
 
     ids = [render(point, False) for point in points]
     counts = Counter(ids)
@@ -66,3 +104,28 @@ def _number_duplicates(ids: list[str], suffix: Callable[[int], str]) -> list[str
         seen[trial_id] += 1
         unique.append(trial_id if seen[trial_id] == 1 else trial_id + suffix(seen[trial_id] - 1))
     return unique
+
+
+def folder_names(ids: Sequence[str]) -> list[str]:
+    """A folder name per trial id: safe on every common file system, and one per id.
+
+    ``:`` becomes ``=`` (ids never hold ``=``); anything else a file system
+    may refuse becomes ``_``, and then, as for a name past
+    ``MAX_FOLDER_BYTES`` or two names equal but for case, a hash of the id
+    keeps the folder the trial's own.
+    """
+    names = [_folder_name(trial_id) for trial_id in ids]
+    folded = Counter(name.casefold() for name in names)
+    return [
+        name if folded[name.casefold()] == 1 else f"{name}_{digest(trial_id)}"
+        for name, trial_id in zip(names, ids, strict=True)
+    ]
+
+
+def _folder_name(trial_id: str) -> str:
+    plain = trial_id.replace(":", "=")
+    safe = _FOLDER_UNSAFE.sub("_", plain).strip(".") or "trial"
+    if len(safe.encode()) > MAX_FOLDER_BYTES:
+        safe = safe.encode()[: MAX_FOLDER_BYTES - 9].decode("utf-8", "ignore")
+        return f"{safe}_{digest(trial_id)}"
+    return safe if safe == plain else f"{safe}_{digest(trial_id)}"

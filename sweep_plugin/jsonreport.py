@@ -1,8 +1,11 @@
-"""pytest-json-report, switched on only for sessions that run trials.
+"""pytest-json-report, on for sessions that run trials and complete as if ``--json-report`` was given.
 
-A project without sweep files must see no change at all, so the JSON
-report is not turned on at configure time; it is registered the moment
-trials are known to be in the session (after collection).
+A session without trials must see no change, yet whether a session runs
+trials is known only during collection (or, under xdist, when the first
+trial reports). Until then `PendingJsonReport` keeps, by reference, what
+pytest-json-report would have seen (collect reports, deselected items, test
+reports, warnings); `turn_on` registers pytest-json-report's own plugin and
+hands it all of that, so ``collectors`` and the deselected count are whole.
 """
 
 from __future__ import annotations
@@ -13,25 +16,67 @@ from typing import Any
 import pytest
 
 PLUGIN_NAME = "sweep-json-report"
+PENDING_NAME = "sweep-json-report-pending"
 DEFAULT_FILE = ".report.json"  # pytest-json-report's own default for --json-report-file
 
 
-def enable(config: pytest.Config, report_dir: Path, started: float) -> None:
-    """Register pytest-json-report writing ``report_dir/report.json``, unless already on.
+class PendingJsonReport:
+    """The hook calls pytest-json-report would have had, kept until trials show up."""
 
-    A user who asked for ``--json-report`` keeps their own settings and file.
-    """
-    if getattr(config.option, "json_report", None) is not False or config.pluginmanager.has_plugin(PLUGIN_NAME):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.calls.append(("pytest_collectreport", {"report": report}))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.calls.append(("pytest_deselected", {"items": list(items)}))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.calls.append(("pytest_runtest_logreport", {"report": report}))
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+        self.calls.append(("pytest_warning_recorded", {"warning_message": warning_message, "when": when}))
+
+
+def wanted(config: pytest.Config) -> bool:
+    """Whether the plugin should turn the JSON report on: installed, and not asked for by the user."""
+    return getattr(config.option, "json_report", None) is False and not config.option.collectonly
+
+
+def wait_for_trials(config: pytest.Config) -> None:
+    """On the controller: keep what the JSON report needs until the session shows whether trials run."""
+    if wanted(config):
+        config.pluginmanager.register(PendingJsonReport(), PENDING_NAME)
+
+
+def turn_on(config: pytest.Config, report_dir: Path, started: float) -> None:
+    """On the controller: register pytest-json-report writing ``report_dir/report.json`` and catch it up."""
+    pending = config.pluginmanager.get_plugin(PENDING_NAME)
+    if not isinstance(pending, PendingJsonReport):
         return
-    from pytest_jsonreport.plugin import JSONReport, JSONReportWorker
+    from pytest_jsonreport.plugin import JSONReport
 
+    config.pluginmanager.unregister(pending, PENDING_NAME)
+    _use_our_file(config, report_dir)
+    plugin = JSONReport(config)
+    plugin._start_time = started  # its own sessionstart has already passed
+    config.pluginmanager.register(plugin, PLUGIN_NAME)
+    for hook, kwargs in pending.calls:
+        getattr(plugin, hook)(**kwargs)
+
+
+def turn_on_worker(config: pytest.Config, report_dir: Path) -> None:
+    """On an xdist worker with trials: pytest-json-report's worker half, which sends the metadata."""
+    if not wanted(config) or config.pluginmanager.has_plugin(PLUGIN_NAME):
+        return
+    from pytest_jsonreport.plugin import JSONReportWorker
+
+    _use_our_file(config, report_dir)
+    config.pluginmanager.register(JSONReportWorker(config), PLUGIN_NAME)
+
+
+def _use_our_file(config: pytest.Config, report_dir: Path) -> None:
     config.option.json_report = True
     if config.option.json_report_file == DEFAULT_FILE:
         config.option.json_report_file = str(report_dir / "report.json")
-    if hasattr(config, "workerinput"):
-        plugin: Any = JSONReportWorker(config)
-    else:
-        plugin = JSONReport(config)
-        plugin._start_time = started  # its own sessionstart has already passed
-    config.pluginmanager.register(plugin, PLUGIN_NAME)
-

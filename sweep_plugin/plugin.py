@@ -1,11 +1,12 @@
-"""The pytest plugin: options, markers and the roles, wired to plain modules.
+"""The pytest plugin: options, markers, hooks and fixtures, wired to plain modules.
 
 Roles follow pytest-xdist: `SweepWorker` runs on every process that runs
 trials (and builds their records); `SweepController` runs where results
 are gathered (the only process without xdist, the controller with it) and
-writes the report. Both are registered only once a sweep shows up, and
-the heavy modules are imported only then: a project without sweep files
-pays for a few hook calls and nothing else.
+writes the report. Without xdist both are registered once a sweep shows up
+in collection, and the heavy modules are imported only then: a project
+without sweep files pays for a few hook calls and nothing else. An xdist
+controller collects nothing, so it gets its role at configure.
 """
 
 from __future__ import annotations
@@ -15,18 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .settings import RUN, SETTINGS, add_options, read_run, read_settings
+from .context import CONTEXT, SweepContext, sweep_context
+from .settings import add_options, read_run, read_settings
 
 if TYPE_CHECKING:
     from .collect import SweepFile
-    from .sweepmark import SweepCase
+    from .search import SearchMethod
+    from .spec import SweepSpec
+    from .sweeprun import TrialCase
     from .trial import Trial
+    from .trialrun import TrialRun
 
 MARKERS = (
     "full: every trial of a sweep (the nightly sweep: pytest -m full)",
     "quick: trials inside a sweep's quick subset (the CI gate: pytest -m quick)",
     "sweep(path, name=None): parametrize a test over the trials of a sweep file;"
-    " the test may ask for the fixtures config, params and trial",
+    " the test may ask for the fixtures sweep_config, sweep_params and sweep_trial",
 )
 WORKER, CONTROLLER = "sweep-worker", "sweep-controller"
 
@@ -36,12 +41,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register the ``pytest_sweep_*`` hook specifications (all roles)."""
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the markers and read the settings once (every process)."""
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    config.stash[SETTINGS] = read_settings(config)
-    config.stash[RUN] = read_run(config)
+    context = config.stash[CONTEXT] = SweepContext(read_settings(config), read_run(config))
+    if not hasattr(config, "workerinput") and context.settings.report:
+        from . import jsonreport
+
+        jsonreport.wait_for_trials(config)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """An xdist controller collects nothing: it takes its role now, to hear the workers' trials."""
+    if session.config.pluginmanager.has_plugin("dsession"):
+        activate(session.config)
 
 
 def activate(config: pytest.Config) -> None:
@@ -49,23 +70,26 @@ def activate(config: pytest.Config) -> None:
     from .controller import SweepController
     from .worker import SweepWorker
 
-    manager, settings = config.pluginmanager, config.stash[SETTINGS]
+    manager, context = config.pluginmanager, sweep_context(config)
     is_worker = hasattr(config, "workerinput")
-    distributing = not is_worker and bool(getattr(config.option, "numprocesses", None))
-    if not manager.has_plugin(WORKER) and (is_worker or not distributing):
-        manager.register(SweepWorker(config, settings), WORKER)
+    distributing = manager.has_plugin("dsession")
+    if not manager.has_plugin(WORKER) and not distributing:
+        manager.register(SweepWorker(config, context), WORKER)
     if not manager.has_plugin(CONTROLLER) and not is_worker:
-        manager.register(SweepController(config, settings), CONTROLLER)
+        manager.register(SweepController(config, context), CONTROLLER)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile | None:
     """Collect files that match the sweep patterns (every collecting process)."""
-    if file_path.suffix not in (".yaml", ".yml") or not parent.config.stash[SETTINGS].is_sweep_file(file_path.name):
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    context = sweep_context(parent.config)
+    if not context.settings.is_sweep_file(file_path.name):
         return None
     from .collect import SweepFile
 
     activate(parent.config)
-    return SweepFile.from_parent(parent, path=file_path)
+    return SweepFile.from_parent(parent, path=file_path, context=context)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -75,49 +99,55 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         from .sweepmark import parametrize_sweep
 
         activate(metafunc.config)
-        parametrize_sweep(metafunc, marker, metafunc.config.stash[SETTINGS])
+        parametrize_sweep(metafunc, marker, sweep_context(metafunc.config))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod | None:
+    """The built-in search methods: grid, random, lhs."""
+    from .search import builtin_method
+
+    return builtin_method(spec)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Give each xdist worker the run's id and start time, so they agree on resume (controller)."""
-    run = node.config.stash[RUN]
+    run = sweep_context(node.config).run
     node.workerinput["sweep_session"] = run.session
     node.workerinput["sweep_started"] = run.started
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    """Under xdist the controller collects nothing: a worker's ids say whether sweeps run."""
-    config = node.config
-    if any(config.stash[SETTINGS].is_sweep_file(nodeid) for nodeid in ids):
-        activate(config)
-        config.pluginmanager.get_plugin(CONTROLLER).trials_found_now()
-
-
 @pytest.fixture
-def _sweep_case() -> SweepCase:
+def _sweep_case() -> TrialCase:
     """Replaced by the trial of a ``@pytest.mark.sweep`` test through parametrization."""
-    pytest.fail("config, params and trial need @pytest.mark.sweep('sweep_x.yaml') on the test", pytrace=False)
+    pytest.fail(
+        "sweep_config, sweep_params and sweep_trial need @pytest.mark.sweep('sweep_x.yaml') on the test",
+        pytrace=False,
+    )
+
+
+def _trial_run(request: pytest.FixtureRequest) -> TrialRun:
+    from .trialrun import started
+
+    run = started(request.node)
+    assert run is not None, "the sweep worker starts every trial before its fixtures"
+    return run
 
 
 @pytest.fixture
-def trial(_sweep_case: SweepCase, request: pytest.FixtureRequest) -> Trial:
+def sweep_trial(_sweep_case: TrialCase, request: pytest.FixtureRequest) -> Trial:
     """The running trial of a ``@pytest.mark.sweep`` test: ``log``, ``params``, ``dir``."""
-    handle = _sweep_case.new_trial()
-    request.node.sweep_trial = handle
-    return handle
+    return _trial_run(request).handle
 
 
 @pytest.fixture
-def config(_sweep_case: SweepCase, request: pytest.FixtureRequest) -> dict[str, Any]:
+def sweep_config(_sweep_case: TrialCase, request: pytest.FixtureRequest) -> dict[str, Any]:
     """The merged nested config of the trial of a ``@pytest.mark.sweep`` test."""
-    merged = _sweep_case.merged_config()
-    request.node.merged_config = merged
-    return merged
+    return _trial_run(request).config_copy()
 
 
 @pytest.fixture
-def params(_sweep_case: SweepCase) -> dict[str, Any]:
+def sweep_params(_sweep_case: TrialCase, request: pytest.FixtureRequest) -> dict[str, Any]:
     """The flat dotted parameters of the trial of a ``@pytest.mark.sweep`` test."""
-    return dict(_sweep_case.trial.params)
+    return dict(_trial_run(request).params)

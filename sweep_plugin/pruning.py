@@ -15,18 +15,20 @@ sees every xdist worker's trials, not only this process's.
 from __future__ import annotations
 
 import math
+import sqlite3
 import statistics
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from .spec import Metric
+from .context import SweepWarning
+from .records import Metric
 from .store import ResultStore
 
 MIN_OTHERS = 4
-STEPS = pytest.StashKey[ResultStore]()  # where this process keeps logged values for pruning
 
 
 class Pruned(pytest.skip.Exception):  # type: ignore[name-defined,misc]
@@ -80,8 +82,12 @@ class Pruner:
         if self.metric.name not in metrics:
             return
         value = metrics[self.metric.name]
-        others = self.store.values_at(self.session, self.sweep, step, exclude=self.trial_id)
-        self.store.put_step(self.session, self.sweep, self.trial_id, step, value)
+        try:
+            others = self.store.values_at(self.session, self.sweep, step, exclude=self.trial_id)
+            self.store.put_step(self.session, self.sweep, self.trial_id, step, value)
+        except sqlite3.Error as exc:  # the trial goes on, unpruned
+            warnings.warn(SweepWarning(f"{self.sweep}[{self.trial_id}]: early_terminate off: {exc}"), stacklevel=2)
+            return
         reason = prune_reason(self.rule, self.metric.goal, step, value, others)
         if reason:
             raise Pruned(f"pruned at step {step}: {self.metric.name} = {value:.4g}, {reason}", _use_item_location=True)

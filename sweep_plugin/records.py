@@ -1,75 +1,199 @@
-"""A trial's record: what it ran with, what it measured, and how it ended.
+"""The trial record: one definition for the process that runs trials, the store and the report.
 
-The record is a dict of JSON builtins, so it can ride on a pytest report
-across xdist and land in pytest-json-report's per-test ``metadata``.
+A record is a dict of JSON builtins (`Record`), so it rides on pytest's
+reports across xdist and lands unchanged in pytest-json-report's per-test
+``metadata`` and in the result store. It has two halves:
+
+- the `Identity`: what the trial ran (sweep, id, node id, parameters, merged
+  config, config hash), known the moment the trial starts;
+- how it ended: outcome, message, metrics, history, duration, attempts.
+
+`make_record` is the one place a record is built; `normalize_record` makes
+one read back from a file safe to use. This module is pure Python.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
-from .command import TrialCrashed
-from .runner import ExpectationFailed
-from .spec import SweepSpec
-from .trial import Trial
-from .trials import TrialSpec
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 OUTCOMES = ("passed", "failed", "error", "timeout", "crashed", "pruned", "skipped")
-TIMEOUT_TEXT = "from pytest-timeout"
+FINISHED = frozenset({"passed", "failed"})  # ran to the end and returned its metrics
+GOALS = ("minimize", "maximize")
+DEFAULT_GOAL = "minimize"  # as in W&B sweeps
 
 
-def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
-    """The sweep outcome of a trial and a one-line message, from how its call ended."""
-    if excinfo is None:
-        return "passed", ""
-    error = excinfo.value
-    if isinstance(error, ExpectationFailed):
-        return "failed", "\n".join(error.missed)
-    if isinstance(error, TrialCrashed):
-        return "crashed", str(error.msg)
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if isinstance(error, pytest.skip.Exception):
-        kind = "pruned" if getattr(error, "pruned", False) else "skipped"
-        return kind, message
-    if TIMEOUT_TEXT in str(error):
-        return "timeout", message
-    return "error", f"{type(error).__name__}: {message}" if message else type(error).__name__
+@dataclass(frozen=True)
+class Metric:
+    """What "best" means: a metric name and whether lower or higher is better."""
+
+    name: str
+    goal: str = DEFAULT_GOAL
+
+    def better(self, value: float, than: float) -> bool:
+        """Whether ``value`` beats ``than`` under this goal."""
+        return value > than if self.goal == "maximize" else value < than
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "goal": self.goal}
+
+    @classmethod
+    def from_field(cls, value: Any) -> Metric | None:
+        """The ``metric`` field of a record (a name, or ``{name, goal}``), or None."""
+        if isinstance(value, str) and value:
+            return cls(value)
+        if not isinstance(value, Mapping) or not value.get("name"):
+            return None
+        goal = str(value.get("goal", DEFAULT_GOAL)).lower()
+        return cls(str(value["name"]), goal if goal in GOALS else DEFAULT_GOAL)
 
 
-def worker_id(config: pytest.Config) -> str:
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    return str(workerinput.get("workerid", "main"))
+class Identity(TypedDict):
+    """What a trial runs: everything known about it when it starts."""
+
+    sweep: str
+    file: str
+    trial: str
+    nodeid: str
+    params: dict[str, Any]  # flat dotted paths, as the trial ran with them
+    config: dict[str, Any]  # the merged nested config
+    hash: str  # the store's key: the merged config and what it runs
+    metric: dict[str, str] | None
+    scales: dict[str, str]  # parameter -> log, linear or categorical (for plots)
 
 
-def trial_record(
-    spec: SweepSpec,
-    trial: TrialSpec,
+class Record(Identity):
+    """A trial's identity and how it ended."""
+
+    outcome: str
+    message: str
+    duration_s: float | None
+    worker: str
+    attempts: int
+    resumed: bool
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+
+
+def make_record(
+    identity: Identity,
     *,
-    handle: Trial | None,
-    merged_config: dict[str, Any],
-    nodeid: str,
-    outcome: tuple[str, str],
-    duration_s: float,
-    worker: str,
+    outcome: str,
+    message: str = "",
+    metrics: Mapping[str, float] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    duration_s: float | None = None,
+    worker: str = "main",
     attempts: int = 1,
-) -> dict[str, Any]:
-    """The record of one finished trial (the schema the report reads)."""
-    return {
-        "sweep": spec.name,
-        "file": spec.display,
-        "trial": trial.id,
-        "nodeid": nodeid,
-        "outcome": outcome[0],
-        "duration_s": round(duration_s, 6),
-        "worker": worker,
-        "attempts": attempts,
-        "params": trial.params,
-        "metrics": handle.metrics if handle else {},
-        "history": handle.history if handle else [],
-        "message": outcome[1],
-        "config": merged_config,
-        "metric": {"name": spec.metric.name, "goal": spec.metric.goal} if spec.metric else None,
-        "scales": spec.scales,
-    }
+    resumed: bool = False,
+) -> Record:
+    """The record of a trial that ended with ``outcome``."""
+    return Record(
+        **identity,
+        outcome=outcome,
+        message=message,
+        duration_s=None if duration_s is None else round(duration_s, 6),
+        worker=worker,
+        attempts=attempts,
+        resumed=resumed,
+        metrics=dict(metrics or {}),
+        history=list(history or []),
+    )
+
+
+def unknown_identity(nodeid: str, params: Mapping[str, Any] | None = None) -> Identity:
+    """The identity of a trial that never told its own (its process died before it started)."""
+    file, sweep, trial = parse_nodeid(nodeid)
+    return Identity(
+        sweep=sweep,
+        file=file,
+        trial=trial,
+        nodeid=nodeid,
+        params=dict(params or {}),
+        config={},
+        hash="",
+        metric=None,
+        scales={},
+    )
+
+
+def parse_nodeid(nodeid: str) -> tuple[str, str, str]:
+    """``path::name[trial]`` (maybe with an xdist ``@group``) as (path, name, trial)."""
+    path, _, rest = nodeid.partition("::")
+    match = re.fullmatch(r"(?P<name>[^\[]*)(?:\[(?P<trial>.*)\])?(?:@[^\]]*)?", rest, re.S)
+    if not match:
+        return path, rest, ""
+    return path, match["name"].rpartition("::")[2], match["trial"] or ""
+
+
+def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> Record:
+    """A record with every field present and of its type, from one read back from a file.
+
+    ``defaults`` fill in what ``meta`` lacks (the report takes them from the
+    json-report test entry); the node id fills in sweep, file and trial.
+    """
+    defaults = defaults or {}
+    nodeid = _text(meta.get("nodeid")) or _text(defaults.get("nodeid"))
+    fallback = unknown_identity(nodeid)
+    outcome = meta.get("outcome")
+    if outcome not in OUTCOMES:
+        outcome = defaults.get("outcome") if defaults.get("outcome") in OUTCOMES else "error"
+    metric = Metric.from_field(meta.get("metric"))
+    duration = meta.get("duration_s")
+    return Record(
+        sweep=_text(meta.get("sweep")) or fallback["sweep"] or "sweep",
+        file=_text(meta.get("file")) or fallback["file"],
+        trial=_text(meta.get("trial")) or fallback["trial"] or nodeid,
+        nodeid=nodeid,
+        params=_mapping(meta.get("params")),
+        config=_mapping(meta.get("config")),
+        hash=_text(meta.get("hash")),
+        metric=metric.as_dict() if metric else None,
+        scales={str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
+        outcome=str(outcome),
+        message=_text(meta.get("message")) or _text(defaults.get("message")),
+        duration_s=_number_or_none(duration if is_number(duration) else defaults.get("duration_s")),
+        worker=_text(meta.get("worker")) or "main",
+        attempts=meta["attempts"] if isinstance(meta.get("attempts"), int) else 1,
+        resumed=meta.get("resumed") is True,
+        metrics=_mapping(meta.get("metrics")),
+        history=_history(meta.get("history")),
+    )
+
+
+def is_number(value: Any) -> bool:
+    """An int or float, bools excluded."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def finite(value: Any) -> float | None:
+    """``value`` as a float if it is a finite number (bools excluded), else None."""
+    if not is_number(value):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if is_number(value) else None
+
+
+def _history(value: Any) -> list[dict[str, Any]]:
+    """The logged entries that are mappings (not copied: records are read-only here)."""
+    if not isinstance(value, list):
+        return []
+    return [e if type(e) is dict else dict(e) for e in value if isinstance(e, Mapping)]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict with text keys (as JSON gives), else ``{}``."""
+    if type(value) is dict:
+        return value
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,7 +1,15 @@
-"""The plugin's options and ini settings, read once per session into `Settings`."""
+"""The plugin's options and ini keys, read once per process into `Settings`.
+
+Every setting has an ini key (what a team sets once) and a command-line
+option of the same name (``sweep_x`` / ``--sweep-x``), and the command line
+wins, as in pytest-timeout. A relative path on the command line is taken
+from the folder pytest was started in, one in the ini file from the ini
+file's folder. ``-o sweep_x=...`` overrides an ini key for one run.
+"""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import fnmatch
 import math
@@ -14,15 +22,17 @@ import pytest
 
 STORE_FILENAME = "results.sqlite"
 DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
+DEFAULT_REPORT_DIR = "reports"
 
 HELP = {
     "report_dir": "Folder for the sweep report (default: reports/ under the rootdir)",
     "no_report": "Write no sweep report files (trial results still go to the result store)",
     "resume": "Reuse stored results of finished trials with an identical config; run the rest",
     "baseline": "A summary.csv of an earlier run: baseline.<metric> in expect reads its values",
-    "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
-    "timeout": "Default per-trial timeout in seconds for sweeps that set none (needs pytest-timeout)",
+    "timeout": "Per-trial timeout in seconds for sweeps that set none (needs pytest-timeout)",
     "store": "Keep every finished trial in <report dir>/results.sqlite, for --sweep-resume (default: true)",
+    "no_store": "Keep no result store for this run (no --sweep-resume afterwards)",
+    "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
 }
 
 Baseline = dict[tuple[str, str], dict[str, float]]
@@ -30,7 +40,7 @@ Baseline = dict[tuple[str, str], dict[str, float]]
 
 @dataclass(frozen=True)
 class Settings:
-    """What the options and ini file say, resolved against the rootdir."""
+    """What the options and ini file say, resolved to absolute paths."""
 
     rootdir: Path
     patterns: tuple[str, ...]
@@ -50,9 +60,9 @@ class Settings:
     def store_path(self) -> Path:
         return self.report_dir / STORE_FILENAME
 
-    def trial_dir(self, sweep: str, trial_id: str) -> Path:
-        """A trial's own folder; ids may hold ``/`` (string values), folders may not."""
-        return self.report_dir / sweep / "trials" / trial_id.replace("/", "_")
+    def trial_dir(self, sweep: str, folder: str) -> Path:
+        """A trial's own folder (``folder``: its slot's file-system-safe name)."""
+        return self.report_dir / sweep / "trials" / folder
 
 
 @dataclass(frozen=True)
@@ -63,10 +73,6 @@ class Run:
     started: float
 
 
-RUN = pytest.StashKey[Run]()
-SETTINGS = pytest.StashKey[Settings]()
-
-
 def read_run(config: pytest.Config) -> Run:
     """The controller makes the run; xdist workers take it from their ``workerinput``."""
     workerinput = getattr(config, "workerinput", {})
@@ -74,45 +80,72 @@ def read_run(config: pytest.Config) -> Run:
         return Run(workerinput["sweep_session"], workerinput["sweep_started"])
     return Run(uuid.uuid4().hex, time.time())
 
+
+def positive_seconds(raw: str) -> float:
+    """A positive, finite number of seconds (an option's ``type=``)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {raw!r}")
+    return value
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("sweep", "sweep files: one pytest item per trial")
     group.addoption("--sweep-report-dir", metavar="DIR", default=None, help=HELP["report_dir"])
     group.addoption("--sweep-no-report", action="store_true", default=False, help=HELP["no_report"])
     group.addoption("--sweep-resume", action="store_true", default=False, help=HELP["resume"])
     group.addoption("--sweep-baseline", metavar="PATH", default=None, help=HELP["baseline"])
-    parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
-    parser.addini("sweep_report_dir", HELP["report_dir"], default="reports")
+    group.addoption("--sweep-timeout", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["timeout"])
+    group.addoption("--sweep-no-store", action="store_true", default=False, help=HELP["no_store"])
+    parser.addini("sweep_report_dir", HELP["report_dir"], default="")
+    parser.addini("sweep_no_report", HELP["no_report"], type="bool", default=False)
+    parser.addini("sweep_resume", HELP["resume"], type="bool", default=False)
+    parser.addini("sweep_baseline", HELP["baseline"], default="")
     parser.addini("sweep_timeout", HELP["timeout"], default="")
     parser.addini("sweep_store", HELP["store"], type="bool", default=True)
+    parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
 
 
 def read_settings(config: pytest.Config) -> Settings:
-    """Options win over ini settings; bad values are a `pytest.UsageError`."""
+    """The command line over the ini file; a bad value is a `pytest.UsageError` naming where it came from."""
     rootdir = Path(config.rootpath)
-    report_dir = config.getoption("sweep_report_dir") or config.getini("sweep_report_dir")
-    baseline_path = config.getoption("sweep_baseline")
+    report_dir = _path(config, "report_dir") or rootdir / DEFAULT_REPORT_DIR
+    baseline = _path(config, "baseline")
     return Settings(
         rootdir=rootdir,
         patterns=tuple(str(config.getini("sweep_files")).split()),
-        report_dir=(rootdir / report_dir).resolve(),
-        report=not config.getoption("sweep_no_report"),
-        resume=bool(config.getoption("sweep_resume")),
-        timeout=_timeout(str(config.getini("sweep_timeout"))),
-        store=bool(config.getini("sweep_store")),
-        baseline=load_baseline(Path(baseline_path)) if baseline_path else {},
+        report_dir=report_dir,
+        report=not (config.getoption("sweep_no_report") or config.getini("sweep_no_report")),
+        resume=bool(config.getoption("sweep_resume") or config.getini("sweep_resume")),
+        timeout=config.getoption("sweep_timeout") or _ini_timeout(config),
+        store=not config.getoption("sweep_no_store") and bool(config.getini("sweep_store")),
+        baseline=load_baseline(baseline) if baseline else {},
     )
 
 
-def _timeout(raw: str) -> float | None:
+def _path(config: pytest.Config, name: str) -> Path | None:
+    """``--sweep-<name>`` from the invocation folder, else ``sweep_<name>`` from the ini file's folder."""
+    given = config.getoption(f"sweep_{name}")
+    if given:
+        return (config.invocation_params.dir / str(given)).resolve()
+    ini = str(config.getini(f"sweep_{name}")).strip()
+    if not ini:
+        return None
+    ini_folder = config.inipath.parent if config.inipath else config.rootpath
+    return (ini_folder / ini).resolve()
+
+
+def _ini_timeout(config: pytest.Config) -> float | None:
+    raw = str(config.getini("sweep_timeout"))
     if not raw.strip():
         return None
     try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not math.isfinite(value) or value <= 0:
-        raise pytest.UsageError(f"sweep_timeout: expected a positive number of seconds, got {raw!r}")
-    return value
+        return positive_seconds(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"sweep_timeout: {exc}") from None
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -1,22 +1,21 @@
-"""Parameter spaces (W&B sweep vocabulary) and the search methods that draw from them.
+"""Parameter spaces in the W&B sweep vocabulary: value lists and distributions.
 
-Every space maps a number in [0, 1) to a value (its inverse CDF), so random
-search and Latin-hypercube search share one code path: they differ only in
-how the unit points are drawn.
+Every space maps a number in [0, 1) to a value (its inverse CDF), so the
+sampling search methods (`sweep_plugin.search`) share one code path: they
+differ only in how the unit points are drawn.
 """
 
 from __future__ import annotations
 
 import bisect
-import difflib
 import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
-from .errors import SweepError
+from .errors import SweepError, did_you_mean
 
 Point = dict[str, Any]
 
@@ -40,12 +39,6 @@ DISTRIBUTIONS = (
 SPACE_KEYS = ("values", "value", "distribution", "min", "max", "mu", "sigma", "q", "probabilities")
 _EPSILON = 1e-12
 MAX_EXPONENT = 700  # exp(709) is the largest float
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """`` (did you mean 'values'?)`` or an empty string."""
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @dataclass(frozen=True)
@@ -214,74 +207,3 @@ def _parse_distribution(kind: str, raw: Mapping[str, Any]) -> Distribution:
             " for the values themselves use log_uniform_values"
         )
     return Distribution(kind, low=low, high=high, q=q)
-
-
-def grid_points(spaces: Mapping[str, Space]) -> Iterator[Point]:
-    """The cartesian product of every space's values, in file order."""
-    paths = list(spaces)
-    axes = []
-    for path in paths:
-        try:
-            axes.append(spaces[path].grid_values())
-        except SweepError as exc:
-            raise SweepError(exc.message, key=path) from None
-    for combination in itertools.product(*axes):
-        yield dict(zip(paths, combination, strict=True))
-
-
-def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterator[Any]:
-    """Endless batches of points in the unit cube, seeded: i.i.d. or Latin hypercube.
-
-    numpy and scipy are imported here, not at the top: grid sweeps and
-    projects without sweeps never pay for them.
-    """
-    import numpy as np
-
-    if method == "lhs":
-        from scipy.stats import qmc
-
-        sampler = qmc.LatinHypercube(d=max(dimensions, 1), seed=seed)
-        while True:
-            yield sampler.random(batch)
-    rng = np.random.default_rng(seed)
-    while True:
-        yield rng.random((batch, max(dimensions, 1)))
-
-
-def _draw(path: str, space: Space, u: float) -> Any:
-    try:
-        return space.from_unit(u)
-    except (OverflowError, ValueError) as exc:
-        raise SweepError(f"cannot draw a value: {exc}", key=path) from None
-
-
-def sampled_points(
-    spaces: Mapping[str, Space],
-    method: str,
-    count: int,
-    seed: int,
-    accept: Callable[[Point], bool],
-    max_draws: int,
-) -> list[Point]:
-    """``count`` accepted points drawn by ``method``; rejected ones are drawn again.
-
-    Stops with an error after ``max_draws`` draws, so an unsatisfiable
-    constraint cannot hang collection.
-    """
-    paths = list(spaces)
-    points: list[Point] = []
-    draws = 0
-    for batch in unit_batches(method, len(paths), count, seed):
-        for row in batch:
-            draws += 1
-            point = {path: _draw(path, spaces[path], float(u)) for path, u in zip(paths, row, strict=False)}
-            if accept(point):
-                points.append(point)
-                if len(points) == count:
-                    return points
-            if draws >= max_draws:
-                raise SweepError(
-                    f"constraints rejected {draws - len(points)} of {draws} drawn trials;"
-                    f" only {len(points)} of {count} could be drawn. Loosen the constraints"
-                )
-    raise AssertionError("unreachable: unit_batches is endless")

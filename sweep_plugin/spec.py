@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import deep_merge, load_config_file, set_path
-from .errors import SweepError
+from .errors import SweepError, did_you_mean
 from .expressions import Expression
-from .space import Space, did_you_mean, parse_space
+from .ids import short_names
+from .records import GOALS, Metric
+from .space import Space, parse_space
 from .yamlio import KeyPath, LoadedYaml, load_yaml
 
 T = TypeVar("T")
 
-METHODS = ("grid", "random", "lhs", "bayes")
-GOALS = ("maximize", "minimize")
+METHODS = ("grid", "random", "lhs", "bayes")  # built in; a plugin may add more (pytest_sweep_search_method)
+SAMPLED_METHODS = ("random", "lhs", "bayes")  # they need a budget: `trials: N`
 SWEEP_KEYS = (
     "name",
     "experiment",
@@ -47,17 +49,6 @@ SWEEP_KEYS = (
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
-
-
-@dataclass(frozen=True)
-class Metric:
-    """What "best" means: a metric name and whether higher is better."""
-
-    name: str
-    goal: str = "minimize"
-
-    def is_better(self, value: float, than: float) -> bool:
-        return value > than if self.goal == "maximize" else value < than
 
 
 @dataclass(frozen=True)
@@ -93,6 +84,26 @@ class SweepSpec:
     retries: int = 0
     early_terminate: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    key_lines: dict[str, int] = field(default_factory=dict)  # line of each top-level key
+
+    @property
+    def reference(self) -> str | tuple[str, ...] | None:
+        """What a trial runs, as written: the experiment or the command (part of the store's hash)."""
+        return self.experiment or self.command
+
+    @functools.cached_property
+    def parameters(self) -> list[str]:
+        """Every parameter path of a trial: the spaces, and ``seed`` with ``repeat``."""
+        return [*self.spaces, "seed"] if self.repeat > 1 else list(self.spaces)
+
+    @functools.cached_property
+    def short(self) -> dict[str, str]:
+        """Each parameter path's short name: its last component where unique (for ids and expressions)."""
+        return short_names([*self.spaces, "seed"])
+
+    def line_of(self, key: str) -> int | None:
+        """The line of a top-level key, else of the sweep."""
+        return self.key_lines.get(key, self.line)
 
     @functools.cached_property
     def scales(self) -> dict[str, str]:
@@ -179,17 +190,15 @@ class _Reader:
         config = self._config(raw, where)
         for path in spaces:
             self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
-        method = at("method", _choice(METHODS), "grid")
+        method = at("method", _method, "grid")
         if method == "grid":
             for path, space in spaces.items():
                 self.read(where + ("parameters", path), lambda s: s.grid_values(), space)
         trials = at("trials", _positive_int, None)
         if trials is None and isinstance(raw.get("run_cap"), int):
             trials = raw["run_cap"]
-        if method != "grid" and trials is None:
+        if method in SAMPLED_METHODS and trials is None:
             raise self.error(where + ("method",), SweepError(f"method {method} needs `trials: N`"))
-        if method == "bayes":
-            raise self.error(where + ("method",), SweepError("bayes is not available yet; use random or lhs"))
         experiment, command = self._target(raw, where)
         repeat = at("repeat", _positive_int, 1)
         if "early_terminate" in raw and "metric" not in raw:
@@ -220,6 +229,7 @@ class _Reader:
             retries=at("retries", _non_negative_int, 0),
             early_terminate=at("early_terminate", _early_terminate, None),
             warnings=tuple(warnings),
+            key_lines={str(key): line for key in raw if (line := self.loaded.line(where + (str(key),)))},
         )
 
     def _config(self, raw: Mapping[str, Any], where: KeyPath) -> dict[str, Any]:
@@ -283,6 +293,13 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
         return str(raw)
 
     return parse
+
+
+def _method(raw: Any) -> str:
+    """A built-in method, or another plain name that a plugin may provide (checked at collection)."""
+    if isinstance(raw, str) and raw.isidentifier():
+        return raw
+    return _choice(METHODS)(raw)
 
 
 def _int(raw: Any) -> int:

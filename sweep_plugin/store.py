@@ -8,15 +8,15 @@ the trials that were running.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-FINISHED = ("passed", "failed")
+from .records import FINISHED, Record
+
 BUSY_TIMEOUT_MS = 60_000
 MEMORY = Path(":memory:")  # a store for this process only (when the file store is off)
 
@@ -40,12 +40,6 @@ CREATE TABLE IF NOT EXISTS steps (
     PRIMARY KEY (session, sweep, step, trial)
 );
 """
-
-
-def config_hash(config: Mapping[str, Any], target: object) -> str:
-    """Identity of a trial's work: its merged config and what it runs."""
-    text = json.dumps({"config": config, "target": target}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> None:
@@ -81,23 +75,42 @@ class ResultStore:
             self._connection = connection
         return self._connection
 
-    def put(self, session: str, record: Mapping[str, Any], digest: str) -> None:
-        """Store one trial's record (a rerun in the same session replaces it)."""
+    def put(self, session: str, record: Record) -> None:
+        """Store one trial's record under its hash (a rerun in the same session replaces it)."""
         self.connection.execute(
             "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?)",
-            (session, record["nodeid"], digest, record["outcome"], time.time(), json.dumps(record, default=str)),
+            (
+                session,
+                record["nodeid"],
+                record["hash"],
+                record["outcome"],
+                time.time(),
+                json.dumps(record, default=str),
+            ),
         )
 
-    def finished(self, before: float) -> dict[str, str]:
-        """The latest finished (passed or failed) record per hash, stored before ``before``.
+    def finished(self, hashes: Iterable[str], before: float) -> dict[str, str]:
+        """The latest finished (passed or failed) record of each of ``hashes``, stored before ``before``.
 
-        Records stay JSON text: resume decodes only the ones it reuses.
+        Looked up through the hash index, so the cost follows the trials asked
+        for, not the store's age; records stay JSON text, for resume to decode
+        only the ones it reuses.
         """
-        rows = self.connection.execute(
-            "SELECT hash, record FROM trials WHERE outcome IN (?, ?) AND finished_at < ? ORDER BY finished_at",
-            (*FINISHED, before),
-        )
-        return dict(rows.fetchall())
+        connection = self.connection
+        connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
+        connection.execute("BEGIN")
+        try:
+            connection.execute("DELETE FROM wanted")
+            connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((digest,) for digest in hashes))
+            rows = connection.execute(
+                "SELECT trials.hash, trials.record FROM wanted JOIN trials ON trials.hash = wanted.hash"
+                f" WHERE trials.outcome IN ({', '.join('?' * len(FINISHED))}) AND trials.finished_at < ?"
+                " ORDER BY trials.finished_at",
+                (*sorted(FINISHED), before),
+            ).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        return dict(rows)
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""

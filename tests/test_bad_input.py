@@ -104,7 +104,7 @@ CASES = [
     ),
     pytest.param(
         GRID + "method: grdi\n",
-        "sweep_x.yaml:*: method: must be one of grid, random, lhs, bayes, not 'grdi' (did you mean 'grid'?)",
+        "sweep_x.yaml:*: method: unknown search method 'grdi' (did you mean 'grid'?)*",
         id="bad-method",
     ),
     pytest.param(
@@ -258,13 +258,11 @@ def test_wandb_sweep_file_loads_with_only_a_warning(pytester: pytest.Pytester) -
         experiment: models:train
     """
     result = run(pytester, text)
-    result.assert_outcomes(passed=2, warnings=3)
-    result.stdout.fnmatch_lines(
-        [
-            "*sweep_x.yaml: 'program' is a W&B sweep key that sweep_plugin ignores",
-            "*sweep_x.yaml: 'project' is a W&B sweep key that sweep_plugin ignores",
-        ]
-    )
+    result.assert_outcomes(passed=2)
+    # What matters is which sweep warnings show, not how many warnings other plugins add.
+    sweep_warnings = [line.partition("SweepWarning: ")[2] for line in result.outlines if "SweepWarning" in line]
+    ignored = ("program", "project", "entity")
+    assert sweep_warnings == [f"sweep_x.yaml: {key!r} is a W&B sweep key that sweep_plugin ignores" for key in ignored]
     assert "INTERNALERROR" not in result.stdout.str()
 
 

@@ -92,7 +92,7 @@ def only_record(pytester: pytest.Pytester) -> dict[str, Any]:
 
 
 def trial_dir(pytester: pytest.Pytester, record: dict[str, Any]) -> Path:
-    return pytester.path / "reports" / str(record["sweep"]) / "trials" / str(record["trial"])
+    return pytester.path / "reports" / str(record["sweep"]) / "trials" / str(record["trial"]).replace(":", "=")
 
 
 def alive(pid: int) -> bool:

@@ -27,9 +27,9 @@ from sweep_plugin.config import flatten, get_path, set_path, with_params
 from sweep_plugin.errors import SweepError
 from sweep_plugin.expressions import EvaluationError, Expression
 from sweep_plugin.ids import trial_ids
+from sweep_plugin.search import plan_trials
 from sweep_plugin.space import DISTRIBUTIONS, Distribution, Space, Values, parse_space
 from sweep_plugin.spec import Check, SweepSpec
-from sweep_plugin.trials import plan_trials
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -61,12 +61,12 @@ def grid_spaces(grid: Mapping[str, tuple[int, ...]]) -> dict[str, Space]:
 def test_grid_gives_one_trial_per_point_and_repeat(grid: dict[str, tuple[int, ...]], repeat: int) -> None:
     plan = plan_trials(sweep(grid_spaces(grid), repeat=repeat))
     points = list(itertools.product(*grid.values()))
-    assert len(plan.trials) == len(points) * repeat
-    assert plan.removed == 0
-    assert [tuple(t.params[p] for p in grid) for t in plan.trials[::repeat]] == points  # file order
+    assert len(plan.slots) == len(points) * repeat
+    assert plan.notes == ()
+    assert [tuple(t.params[p] for p in grid) for t in plan.slots[::repeat]] == points  # file order
     if repeat > 1:
-        assert [t.params["seed"] for t in plan.trials] == list(range(repeat)) * len(points)
-    assert len({t.id for t in plan.trials}) == len(plan.trials)
+        assert [t.params["seed"] for t in plan.slots] == list(range(repeat)) * len(points)
+    assert len({t.id for t in plan.slots}) == len(plan.slots)
 
 
 @PROPERTY
@@ -83,9 +83,11 @@ def test_constraints_remove_exactly_the_rejected_points(
             plan_trials(spec)
         return
     plan = plan_trials(spec)
-    assert len(plan.trials) == len(kept) * repeat
-    assert plan.removed == len(points) - len(kept)
-    assert [tuple(t.params[p] for p in grid) for t in plan.trials[::repeat]] == kept
+    assert len(plan.slots) == len(kept) * repeat
+    removed = len(points) - len(kept)
+    note = f"{spec.display}::{spec.name}: constraints removed {removed} of {len(points)} grid points"
+    assert plan.notes == ((note,) if removed else ())
+    assert [tuple(t.params[p] for p in grid) for t in plan.slots[::repeat]] == kept
 
 
 SAMPLED = {
@@ -100,7 +102,7 @@ SAMPLED = {
 def test_sampled_plans_depend_only_on_the_seed(method: str, seed: int, trials: int) -> None:
     def plan(seed: int) -> list[tuple[str, dict[str, Any]]]:
         spec = sweep(SAMPLED, method=method, trials=trials, seed=seed, constraints=(check("hidden <= 48"),))
-        return [(t.id, t.params) for t in plan_trials(spec).trials]
+        return [(t.id, t.params) for t in plan_trials(spec).slots]
 
     first = plan(seed)
     assert plan(seed) == first

@@ -103,7 +103,7 @@ ALL = [f"x:{x}" for x in range(1, 7)]
 def test_each_result_is_stored_before_the_next_trial_starts(project: pytest.Pytester) -> None:
     run_session(project)
     trials = project.path / "reports" / "s" / "trials"
-    seen = [int((trials / trial_id / "stored_before.txt").read_text()) for trial_id in ALL[1:]]
+    seen = [int((trials / trial_id.replace(":", "=") / "stored_before.txt").read_text()) for trial_id in ALL[1:]]
     assert seen == [1, 2, 3, 4, 5]
 
 

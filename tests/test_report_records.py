@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from sweep_plugin.records import Metric, parse_nodeid
 from sweep_plugin.report import ReportError, load_reports, records_from_json_report, summary_lines, sweep_metric
-from sweep_plugin.report.records import Metric, group_sweeps, parse_nodeid
+from sweep_plugin.report.records import group_sweeps
 
 FILE = "experiments/sweep_spirals.yaml"
 

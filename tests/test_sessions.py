@@ -200,7 +200,7 @@ def test_base_config_dotted_overrides_and_list_indices(pytester: pytest.Pytester
         """,
     )
     pytester.runpytest().assert_outcomes(passed=2)
-    written = pytester.path / "reports" / "cfg" / "trials" / "units:32" / "config.json"
+    written = pytester.path / "reports" / "cfg" / "trials" / "units=32" / "config.json"
     assert json.loads(written.read_text()) == {
         "layers": [{"units": 4}, {"units": 32}],
         "opt": {"lr": 1, "momentum": 0.9},
@@ -213,9 +213,9 @@ def test_marked_python_test_runs_over_the_trials(project: pytest.Pytester) -> No
         import pytest
 
         @pytest.mark.sweep("sweep_lr.yaml")
-        def test_train(config, params, trial):
-            assert config["training"]["lr"] == params["training.lr"]
-            trial.log(acc=config["training"]["lr"] * 2)
+        def test_train(sweep_config, sweep_params, sweep_trial):
+            assert sweep_config["training"]["lr"] == sweep_params["training.lr"]
+            sweep_trial.log(acc=sweep_config["training"]["lr"] * 2)
         """
     )
     result = project.runpytest("test_marked.py", "-v", "-m", "quick")

@@ -11,23 +11,18 @@ and ``python -m sweep_plugin report`` does the same from report.json files
 (``load_reports`` merges CI shards). Importing this package is cheap:
 pandas and matplotlib are imported only when a report is written.
 
-A record is one trial's metadata dict: ``sweep, file, trial, nodeid,
-outcome, duration_s, worker, params`` (flat dotted), ``metrics`` (final),
-``history`` (list of ``{"step": …, name: value}``), ``message``, ``config``
-(merged, nested), ``metric`` (``{name, goal}`` or None) and ``scales``
-(parameter → ``log``/``linear``/``categorical``). Missing keys are filled in.
+A record is one trial's metadata dict, as `sweep_plugin.records.Record`
+defines it; records read from files are normalised, so missing keys are
+filled in.
 """
 
 from __future__ import annotations
 
+from ..records import FINISHED, OUTCOMES, Metric, normalize_record
 from .records import (
-    FINISHED,
-    OUTCOMES,
-    Metric,
     ReportError,
     best_record,
     load_reports,
-    normalize_record,
     records_from_json_report,
     summary_lines,
     sweep_metric,

@@ -46,7 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .records import FINISHED, Metric, Sweep, best_record
+from ..records import FINISHED, Metric
+from .records import Sweep, best_record
 from .tables import history_frame, trials_frame
 
 MAX_GROUPS = 10

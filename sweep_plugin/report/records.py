@@ -17,7 +17,6 @@ returned metrics) and its metric value is a finite number.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,9 +24,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-OUTCOMES = ("passed", "failed", "error", "timeout", "crashed", "pruned", "skipped")
-FINISHED = frozenset({"passed", "failed"})
-GOALS = frozenset({"maximize", "minimize"})
+from ..records import FINISHED, OUTCOMES, Metric, Record, finite, is_number, normalize_record
+
 _MINIMIZE_HINTS = ("loss", "error", "err", "mse", "mae", "rmse", "nll", "perplexity", "time", "latency")
 _SWEEP_SUFFIXES = (".yaml", ".yml")
 _TEST_OUTCOMES = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped"}
@@ -36,18 +34,6 @@ _MESSAGE_LIMIT = 4000
 
 class ReportError(ValueError):
     """A file given to ``load_reports`` is missing or is not a json report."""
-
-
-@dataclass
-class Metric:
-    """The metric that ranks a sweep's trials."""
-
-    name: str
-    goal: str = "maximize"
-
-    def better(self, a: float, b: float) -> bool:
-        """Whether value ``a`` beats ``b`` under this goal."""
-        return a < b if self.goal == "minimize" else a > b
 
 
 @dataclass
@@ -68,7 +54,7 @@ class Sweep:
 # --------------------------------------------------------------- reading
 
 
-def records_from_json_report(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+def records_from_json_report(report: Mapping[str, Any]) -> list[Record]:
     """Trial records of one pytest-json-report dict, in test order.
 
     Tests with trial metadata become records; a test from a sweep YAML file
@@ -82,14 +68,14 @@ def records_from_json_report(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [rec for rec in records if rec is not None]
 
 
-def load_reports(paths: Iterable[str | PathLike[str]]) -> list[dict[str, Any]]:
+def load_reports(paths: Iterable[str | PathLike[str]]) -> list[Record]:
     """Records of several json reports (CI shards), merged by nodeid.
 
     A trial present in several reports keeps the result of the report with
     the latest ``created`` time (on a tie, the later path given).
     """
     loaded = [(_created(report), index, report) for index, report in enumerate(map(_read_report, paths))]
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, Record] = {}
     for _, _, report in sorted(loaded, key=lambda item: item[:2]):
         for rec in records_from_json_report(report):
             merged[rec["nodeid"]] = rec
@@ -116,11 +102,15 @@ def _read_report(path: str | PathLike[str]) -> dict[str, Any]:
 
 def _created(report: Mapping[str, Any]) -> float:
     value: Any = report.get("created")
-    return float(value) if _is_number(value) else float("-inf")
+    return float(value) if is_number(value) else float("-inf")
 
 
-def _record_from_test(test: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The record of one json-report test entry, or None if not a trial."""
+def _record_from_test(test: Mapping[str, Any]) -> Record | None:
+    """The record of one json-report test entry, or None if not a trial.
+
+    The test entry fills in what the metadata lacks: the outcome from its
+    stages (timeout, crashed worker, test outcome), the duration and the message.
+    """
     nodeid = str(test.get("nodeid", ""))
     meta = test.get("metadata")
     if isinstance(meta, Mapping) and isinstance(meta.get("sweep"), Mapping):
@@ -131,49 +121,14 @@ def _record_from_test(test: Mapping[str, Any]) -> dict[str, Any] | None:
         if test.get("outcome") == "passed" and "call" not in test:
             return None  # set up but never run: the session was interrupted
         meta = {}
-    return normalize_record(meta, test)
-
-
-def normalize_record(meta: Mapping[str, Any], test: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A record with every key present and of the expected type.
-
-    ``test`` (the json-report test entry) fills in what the metadata lacks:
-    the outcome from its stages (timeout, crashed worker, test outcome), the
-    duration, the message, and the sweep and trial names from the nodeid.
-    """
-    test = test or {}
-    nodeid = str(meta.get("nodeid") or test.get("nodeid") or "")
-    file, sweep, trial = parse_nodeid(nodeid)
-    outcome = meta.get("outcome")
-    if outcome not in OUTCOMES:
-        outcome = _outcome_from_test(test)
-    return {
-        "sweep": _text(meta.get("sweep")) or sweep or "sweep",
-        "file": _text(meta.get("file")) or file,
-        "trial": _text(meta.get("trial")) or trial or nodeid,
+    outcome = str(meta["outcome"]) if meta.get("outcome") in OUTCOMES else _outcome_from_test(test)
+    defaults = {
         "nodeid": nodeid,
         "outcome": outcome,
-        "duration_s": _duration(meta.get("duration_s"), test),
-        "worker": _text(meta.get("worker")) or "main",
-        "params": _mapping(meta.get("params")),
-        "metrics": _mapping(meta.get("metrics")),
-        "history": _history(meta.get("history")),
-        "message": _text(meta.get("message")) or _message_from_test(test, outcome),
-        "config": _mapping(meta.get("config")),
-        "metric": _metric_decl(meta.get("metric")),
-        "scales": {str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
-        "attempts": meta.get("attempts") if isinstance(meta.get("attempts"), int) else 1,
-        "resumed": meta.get("resumed") is True,
+        "duration_s": _duration(test),
+        "message": _message_from_test(test, outcome),
     }
-
-
-def parse_nodeid(nodeid: str) -> tuple[str, str, str]:
-    """``path::name[trial]`` (maybe with an xdist ``@group``) as (path, name, trial)."""
-    path, _, rest = nodeid.partition("::")
-    match = re.fullmatch(r"(?P<name>[^\[]*)(?:\[(?P<trial>.*)\])?(?:@[^\]]*)?", rest, re.S)
-    if not match:
-        return path, rest, ""
-    return path, match["name"].rpartition("::")[2], match["trial"] or ""
+    return normalize_record(meta, defaults)
 
 
 def _is_sweep_nodeid(nodeid: str) -> bool:
@@ -218,51 +173,10 @@ def _message_from_test(test: Mapping[str, Any], outcome: str) -> str:
     return texts[-1][-_MESSAGE_LIMIT:] if texts else ""
 
 
-def _duration(value: Any, test: Mapping[str, Any]) -> float | None:
-    if _is_number(value):
-        return float(value)
+def _duration(test: Mapping[str, Any]) -> float | None:
     stages = [test.get(when) for when in ("setup", "call", "teardown")]
-    durations = [s["duration"] for s in stages if isinstance(s, Mapping) and _is_number(s.get("duration"))]
+    durations = [s["duration"] for s in stages if isinstance(s, Mapping) and is_number(s.get("duration"))]
     return float(sum(durations)) if durations else None
-
-
-def _history(value: Any) -> list[Mapping[str, Any]]:
-    """The logged entries that are mappings (not copied: records are read-only here)."""
-    if not isinstance(value, list):
-        return []
-    return [e for e in value if type(e) is dict or isinstance(e, Mapping)]
-
-
-def _metric_decl(value: Any) -> dict[str, str] | None:
-    if isinstance(value, str) and value:
-        return {"name": value, "goal": "maximize"}
-    if not isinstance(value, Mapping) or not value.get("name"):
-        return None
-    goal = str(value.get("goal", "maximize")).lower()
-    return {"name": str(value["name"]), "goal": goal if goal in GOALS else "maximize"}
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a mapping (JSON keys are text already), else ``{}``."""
-    if type(value) is dict:
-        return value
-    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def finite(value: Any) -> float | None:
-    """``value`` as a float if it is a finite number (bools excluded), else None."""
-    if not _is_number(value):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------- grouping and ranking
@@ -307,11 +221,12 @@ def sweep_metric(records: Iterable[Mapping[str, Any]]) -> Metric | None:
     """The declared metric of the sweep, else a guess from the metric names."""
     records = list(records)
     for rec in records:
-        decl = _metric_decl(rec.get("metric"))
-        if decl:
-            return Metric(decl["name"], decl["goal"])
+        declared = Metric.from_field(rec.get("metric"))
+        if declared:
+            return declared
     for rec in records:
-        for name, value in _mapping(rec.get("metrics")).items():
+        metrics = rec.get("metrics")
+        for name, value in (metrics.items() if isinstance(metrics, Mapping) else ()):
             if finite(value) is not None:
                 return Metric(name, _guess_goal(name))
     return None
@@ -326,7 +241,8 @@ def metric_value(rec: Mapping[str, Any], metric: Metric) -> float | None:
     """The record's finite value of ``metric`` if it finished, else None."""
     if rec.get("outcome") not in FINISHED:
         return None
-    return finite(_mapping(rec.get("metrics")).get(metric.name))
+    metrics = rec.get("metrics")
+    return finite(metrics.get(metric.name)) if isinstance(metrics, Mapping) else None
 
 
 def ranked(records: Iterable[Mapping[str, Any]], metric: Metric | None) -> list[tuple[float, Mapping[str, Any]]]:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .records import Metric, best_record
+from ..records import Metric
+from .records import best_record
 
 BASE_COLUMNS = ["sweep", "trial", "nodeid", "outcome", "duration_s"]
 TRAILING_COLUMNS = ["attempts", "resumed"]  # after ``message``: how the result came about
@@ -200,7 +201,8 @@ def _csv_values(column: pd.Series) -> list[Any]:
     values = column.astype(object)
     if column.hasnans:
         values = values.where(column.notna(), None)
-    return values.tolist()
+    result: list[Any] = values.tolist()
+    return result
 
 
 def write_yaml(document: Any, path: Path) -> Path:

@@ -14,7 +14,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .records import Sweep, group_sweeps, normalize_record
+from ..records import normalize_record
+from .records import Sweep, group_sweeps
 
 T = TypeVar("T")
 _OWN_FILES = ("best.yaml", "best_config.yaml")

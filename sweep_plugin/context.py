@@ -1,0 +1,37 @@
+"""`SweepContext`: what the parts of the plugin in one pytest process share.
+
+Made once at configure and kept in ``config.stash`` under one key; the
+collectors and both roles take it from there, and everything else gets
+what it needs from them as arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from .records import Record
+from .settings import Run, Settings
+
+
+@dataclass
+class SweepContext:
+    """The settings and run of this process, and what collection found for the controller."""
+
+    settings: Settings
+    run: Run
+    notes: list[str] = field(default_factory=list)  # for the user: what constraints removed, what resume reused
+    resumed: list[Record] = field(default_factory=list)  # records --sweep-resume reused here, not run again
+
+
+class SweepWarning(pytest.PytestWarning):
+    """A sweep file key that does not apply here, or something the plugin could not do or write."""
+
+
+CONTEXT = pytest.StashKey[SweepContext]()
+
+
+def sweep_context(config: pytest.Config) -> SweepContext:
+    """The context of ``config``'s process (made by the plugin's ``pytest_configure``)."""
+    return config.stash[CONTEXT]

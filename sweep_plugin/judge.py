@@ -1,0 +1,65 @@
+"""Judging a trial: its metrics against the sweep's ``expect`` expressions.
+
+The process that ran a trial judges it when it ends, and ``--sweep-resume``
+judges a stored result by today's ``expect``; both call `missed_expectations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .expressions import EvaluationError, param_names
+
+if TYPE_CHECKING:
+    from .spec import SweepSpec
+
+
+class ExpectationFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """A trial ran but missed ``expect`` thresholds: a short failure, no traceback."""
+
+    __module__ = "builtins"  # shown as plain ``ExpectationFailed``, like pytest's own outcomes
+
+    def __init__(self, missed: list[str], params: Mapping[str, Any]) -> None:
+        shown = ", ".join(f"{path}={value!r}" for path, value in params.items())
+        super().__init__("\n".join([*missed, f"params: {shown}"]), pytrace=False)
+        self.missed = missed
+
+
+def expectation_names(
+    spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
+) -> dict[str, Any]:
+    """What ``expect`` may read: parameters, ``baseline.<metric>`` and the metrics."""
+    names = param_names(params, spec.short)
+    names.update({f"baseline.{name}": value for name, value in baseline.items()})
+    names.update(metrics)
+    return names
+
+
+def missed_expectations(
+    spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
+) -> list[str]:
+    """One line per missed ``expect``: ``file:line: acc >= 0.75: acc = 0.5057``."""
+    names = expectation_names(spec, params, metrics, baseline)
+    missed = []
+    for check in spec.expect:
+        where = f"{spec.display}:{check.line}" if check.line else spec.display
+        try:
+            ok = check.expression.evaluate(names)
+        except EvaluationError as exc:
+            missed.append(f"{where}: {check.expression.text}: {exc}")
+            continue
+        if not ok:
+            missed.append(f"{where}: {check.expression.describe(names)}")
+    return missed
+
+
+def check_expectations(
+    spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
+) -> None:
+    """Raise `ExpectationFailed` listing every ``expect`` the trial missed."""
+    missed = missed_expectations(spec, params, metrics, baseline)
+    if missed:
+        raise ExpectationFailed(missed, params)

@@ -1,0 +1,63 @@
+"""``--sweep-resume``: trials whose config already has a finished result in the store are not run again.
+
+The lookup costs what this session's trials cost: their hashes go to the
+store's hash index, whatever else the store holds. A reused result is
+judged by today's ``expect``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .config import with_params
+from .judge import missed_expectations
+from .records import Record, make_record, normalize_record
+from .sweeprun import TrialCase, case_of
+from .trialrun import identity, trial_hash
+
+if TYPE_CHECKING:
+    import pytest
+
+    from .settings import Baseline
+    from .store import ResultStore
+
+
+def resume(
+    items: list[pytest.Item], store: ResultStore, before: float, baseline: Baseline
+) -> tuple[list[pytest.Item], list[pytest.Item], list[Record]]:
+    """Split ``items`` into those to run and those with a stored result (and its record)."""
+    wanted: list[tuple[str, pytest.Item, TrialCase]] = []
+    for item in items:
+        case = case_of(item)
+        if case is not None and case.sweep.target is not None and case.slot.params is not None:
+            wanted.append((trial_hash(case.sweep.spec, case.slot.params), item, case))
+    stored = store.finished((digest for digest, _, _ in wanted), before) if wanted else {}
+    reused: dict[int, Record] = {}
+    for digest, item, case in wanted:
+        if digest in stored:
+            reused[id(item)] = resumed_record(case, item.nodeid, digest, json.loads(stored[digest]), baseline)
+    keep = [item for item in items if id(item) not in reused]
+    return keep, [item for item in items if id(item) in reused], list(reused.values())
+
+
+def resumed_record(
+    case: TrialCase, nodeid: str, digest: str, stored: dict[str, object], baseline: Baseline
+) -> Record:
+    """A stored result as this trial's record, judged by today's ``expect``."""
+    spec, slot = case.sweep.spec, case.slot
+    params = dict(slot.params or {})
+    old = normalize_record(stored)
+    missed = missed_expectations(spec, params, old["metrics"], baseline.get((spec.name, slot.id), {}))
+    config = old["config"] or with_params(spec.config, params)
+    return make_record(
+        identity(spec, slot, nodeid, params, config, digest),
+        outcome="failed" if missed else "passed",
+        message="\n".join(missed),
+        metrics=old["metrics"],
+        history=old["history"],
+        duration_s=old["duration_s"],
+        worker=old["worker"],
+        attempts=old["attempts"],
+        resumed=True,
+    )

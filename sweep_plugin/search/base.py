@@ -1,0 +1,126 @@
+"""The interface of a search method: how a sweep's trials get their parameters.
+
+pytest-xdist needs every worker to collect the same items, so a method first
+`plan`s the sweep's slots at collection: their ids, and their parameters
+where the method knows them then (grid, random, Latin hypercube). When a
+trial starts, the process that runs it asks the method what the slot runs
+with (`start`), and when it ends tells the method how it went (`finish`):
+an adaptive method decides parameters there instead.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SweepError, did_you_mean
+from ..expressions import EvaluationError, param_names
+from ..ids import folder_names, trial_ids
+from ..space import Point, Values
+
+if TYPE_CHECKING:
+    from ..records import Record
+    from ..spec import SweepSpec
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One trial as collected: its id, its folder name, its parameters if known yet, its quick mark."""
+
+    id: str
+    folder: str
+    params: dict[str, Any] | None  # None: the method decides when the trial starts
+    quick: bool = False
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """The slots of a sweep, and notes for the user about how they were made."""
+
+    slots: list[Slot]
+    notes: tuple[str, ...] = ()
+
+
+class SearchMethod(ABC):
+    """How the trials of one sweep get their parameters."""
+
+    def __init__(self, spec: SweepSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def plan(self) -> TrialPlan:
+        """The sweep's slots, at collection; the same on every process (xdist needs it)."""
+
+    def start(self, slot: Slot) -> dict[str, Any]:
+        """The parameters ``slot`` runs with, asked on the process that runs it as it starts."""
+        if slot.params is None:
+            raise NotImplementedError(f"{type(self).__name__} planned {slot.id} without parameters")
+        return slot.params
+
+    def finish(self, slot: Slot, record: Record) -> None:  # noqa: B027 - a hook with nothing to do by default
+        """Hear how a trial ended (its record), on the process that ran it."""
+
+
+class PlannedSearch(SearchMethod):
+    """A method that knows every trial's parameters at collection (grid, random, Latin hypercube)."""
+
+    @abstractmethod
+    def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
+        """The sweep's configurations that ``accept`` lets through, and notes on what it refused."""
+
+    def plan(self) -> TrialPlan:
+        spec = self.spec
+        check_constraint_names(spec)
+        points, notes = self.points(constraint_filter(spec))
+        if spec.repeat > 1:
+            points = [{**point, "seed": seed} for point in points for seed in range(spec.repeat)]
+        ids = trial_ids(points, varying_parameters(spec))
+        folders = folder_names(ids)
+        slots = [
+            Slot(trial_id, folder, point, in_quick(spec, point))
+            for trial_id, folder, point in zip(ids, folders, points, strict=True)
+        ]
+        return TrialPlan(slots, notes)
+
+
+def varying_parameters(spec: SweepSpec) -> list[str]:
+    """The parameters an id names: those that can take more than one value."""
+    fixed = {path for path, space in spec.spaces.items() if isinstance(space, Values) and len(space.values) == 1}
+    return [path for path in spec.parameters if path not in fixed]
+
+
+def check_constraint_names(spec: SweepSpec) -> None:
+    """Refuse a constraint that names something other than a parameter."""
+    known = set(spec.spaces) | {spec.short[path] for path in spec.spaces}
+    for index, check in enumerate(spec.constraints):
+        for name in check.expression.names:
+            if name not in known:
+                hint = did_you_mean(name, sorted(known))
+                raise SweepError(f"{name!r} is not a parameter{hint}", key=f"constraints.{index}")
+
+
+def constraint_filter(spec: SweepSpec) -> Callable[[Point], bool]:
+    """Whether a configuration keeps every constraint of ``spec``."""
+    if not spec.constraints:
+        return lambda point: True
+
+    def accept(point: Point) -> bool:
+        names = param_names(point, spec.short)
+        for index, check in enumerate(spec.constraints):
+            try:
+                if not check.expression.evaluate(names):
+                    return False
+            except EvaluationError as exc:
+                raise SweepError(f"{check.expression.text!r}: {exc}", key=f"constraints.{index}") from None
+        return True
+
+    return accept
+
+
+def in_quick(spec: SweepSpec, point: Mapping[str, Any]) -> bool:
+    """Whether a configuration is inside the sweep's ``quick`` subset."""
+    if isinstance(spec.quick, bool) or spec.quick is None:
+        return bool(spec.quick)
+    return all(point.get(path) in values for path, values in spec.quick.items())

@@ -1,0 +1,141 @@
+"""A trial from the moment it starts: the parameters it runs with, and its record when it ends.
+
+When a trial item's setup begins, the process running it asks the sweep's
+search method for the slot's parameters and builds the `TrialRun`;
+everything after that (the experiment, the expectations, the store's hash,
+the record, the report) reads the parameters from there.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .command import TrialCrashed
+from .config import overlay, with_params
+from .judge import ExpectationFailed
+from .pruning import Pruner
+from .records import Identity, Record, make_record, unknown_identity
+from .trial import Trial
+
+if TYPE_CHECKING:
+    from .search import Slot
+    from .spec import SweepSpec
+    from .store import ResultStore
+    from .sweeprun import TrialCase
+
+TIMEOUT_TEXT = "from pytest-timeout"
+
+
+def config_hash(config: Mapping[str, Any], reference: object) -> str:
+    """Identity of a trial's work: its merged config and what it runs."""
+    text = json.dumps({"config": config, "target": reference}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def trial_hash(spec: SweepSpec, params: Mapping[str, Any]) -> str:
+    """The hash of the config a trial with ``params`` gets, without copying the whole config."""
+    return config_hash(overlay(spec.config, params), spec.reference)
+
+
+def identity(
+    spec: SweepSpec, slot: Slot, nodeid: str, params: dict[str, Any], config: dict[str, Any], digest: str = ""
+) -> Identity:
+    """What a trial with ``params`` runs (``config``: its merged config; ``digest``: its hash, if known)."""
+    return Identity(
+        sweep=spec.name,
+        file=spec.display,
+        trial=slot.id,
+        nodeid=nodeid,
+        params=params,
+        config=config,
+        hash=digest or trial_hash(spec, params),
+        metric=spec.metric.as_dict() if spec.metric else None,
+        scales=spec.scales,
+    )
+
+
+@dataclass
+class TrialRun:
+    """A trial that has started: what it runs, and what it has reported so far."""
+
+    case: TrialCase
+    identity: Identity
+    handle: Trial
+    final: tuple[pytest.CallInfo[None], Record] | None = None  # the phase that ended it, and the record
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.identity["params"]
+
+    def config_copy(self) -> dict[str, Any]:
+        """The merged config for the experiment to use (and change, if it likes)."""
+        return copy.deepcopy(self.identity["config"])
+
+    def end(self, call: pytest.CallInfo[None], *, worker: str, attempts: int) -> Record:
+        """The record of the trial, ended by the phase ``call`` (kept as ``final``)."""
+        outcome, message = classify(call.excinfo)
+        record = make_record(
+            self.identity,
+            outcome=outcome,
+            message=message,
+            metrics=self.handle.metrics,
+            history=self.handle.history,
+            duration_s=call.duration,
+            worker=worker,
+            attempts=attempts,
+        )
+        self.final = (call, record)
+        return record
+
+
+_STARTED = pytest.StashKey[TrialRun]()
+
+
+def start_trial(item: pytest.Item, case: TrialCase, trial_dir: Path, steps: ResultStore, session: str) -> TrialRun:
+    """Ask the search method what the slot runs with, and make the trial's `TrialRun`."""
+    spec, slot = case.sweep.spec, case.slot
+    params = case.sweep.method.start(slot)
+    trial_identity = identity(spec, slot, item.nodeid, params, with_params(spec.config, params))
+    pruner = None
+    if spec.early_terminate and spec.metric:
+        pruner = Pruner(spec.early_terminate, spec.metric, steps, session, spec.name, slot.id)
+    handle = Trial(sweep=spec.name, trial_id=slot.id, params=params, directory=trial_dir, on_log=pruner)
+    run = item.stash[_STARTED] = TrialRun(case, trial_identity, handle)
+    return run
+
+
+def started(item: pytest.Item) -> TrialRun | None:
+    """The `TrialRun` of an item whose trial has started, or None."""
+    return item.stash.get(_STARTED, None)
+
+
+def unstarted_identity(item: pytest.Item, case: TrialCase) -> Identity:
+    """The identity of a trial that failed before it could start (its method could not say)."""
+    found = unknown_identity(item.nodeid, case.slot.params)
+    spec = case.sweep.spec
+    return {**found, "sweep": spec.name, "file": spec.display, "trial": case.slot.id}
+
+
+def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
+    """The outcome of a trial and a one-line message, from how its phase ended."""
+    if excinfo is None:
+        return "passed", ""
+    error = excinfo.value
+    if isinstance(error, ExpectationFailed):
+        return "failed", "\n".join(error.missed)
+    if isinstance(error, TrialCrashed):
+        return "crashed", str(error.msg)
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, pytest.skip.Exception):
+        return ("pruned" if getattr(error, "pruned", False) else "skipped"), message
+    if TIMEOUT_TEXT in str(error):
+        return "timeout", message
+    return "error", f"{type(error).__name__}: {message}" if message else type(error).__name__
