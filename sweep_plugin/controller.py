@@ -132,6 +132,14 @@ class SweepController:
             store.close()
         return list(records.values())
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:
+        """Give every trial's test in report.json its final record (a crashed one's too)."""
+        for test in json_report.get("tests", []):
+            record = self.records.get(test.get("nodeid"))
+            if record is not None:
+                test["metadata"] = record
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the report after the run, interrupted or not (controller only)."""

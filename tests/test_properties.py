@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 from sweep_plugin.config import flatten, get_path, set_path, with_params
 from sweep_plugin.errors import SweepError
 from sweep_plugin.expressions import EvaluationError, Expression
-from sweep_plugin.ids import trial_ids
-from sweep_plugin.search import plan_trials
+from sweep_plugin.ids import MAX_ID, folder_names, trial_ids
+from sweep_plugin.search import Slot, plan_trials
 from sweep_plugin.space import DISTRIBUTIONS, Distribution, Space, Values, parse_space
 from sweep_plugin.spec import Check, SweepSpec
+from sweep_plugin.trialrun import config_hash, identity, trial_hash
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -162,6 +163,53 @@ def test_ids_are_unique_selectable_and_stable(case: tuple[list[str], list[dict[s
     assert trial_ids(copy.deepcopy(points), list(paths)) == ids
 
 
+long_text = st.text(min_size=30, max_size=400) | st.text(alphabet="ab", min_size=200, max_size=300)
+dotted_paths = st.from_regex(r"[a-z]{1,3}(\.[a-z]{1,12}){0,4}", fullmatch=True)
+many_paths = st.lists(dotted_paths, min_size=1, max_size=40, unique=True)
+long_points = many_paths.flatmap(
+    lambda paths: st.tuples(
+        st.just(paths),
+        st.lists(
+            st.fixed_dictionaries({path: st.one_of(scalars, long_text, st.floats(0, 1)) for path in paths}),
+            min_size=1,
+            max_size=8,
+        ),
+    )
+)
+DUP_ROOM = len("-dup:99")
+
+
+@PROPERTY
+@given(case=long_points)
+@example(case=([f"p{i}" for i in range(29)], [{f"p{i}": 0.1234567 + j for i in range(29)} for j in range(3)]))
+@example(case=(["prompt"], [{"prompt": "You are a helpful assistant. " * 30 + end} for end in "ab"]))
+def test_long_ids_stay_bounded_unique_selectable_and_stable(case: tuple[list[str], list[dict[str, Any]]]) -> None:
+    paths, points = case
+    ids = trial_ids(points, paths)
+    assert len(set(ids)) == len(ids)
+    assert all(len(trial_id) <= MAX_ID + DUP_ROOM for trial_id in ids)
+    for trial_id in ids:
+        assert_selectable(trial_id)
+    assert trial_ids(copy.deepcopy(points), list(paths)) == ids
+
+
+@PROPERTY
+@given(case=long_points | points_on_paths)
+def test_folder_names_are_safe_and_one_per_trial(case: tuple[list[str], list[dict[str, Any]]]) -> None:
+    ids = trial_ids(case[1], case[0])
+    folders = folder_names(ids)
+    assert len({folder.casefold() for folder in folders}) == len(ids)  # also on case-insensitive file systems
+    for folder in folders:
+        assert 0 < len(folder.encode()) <= 255
+        assert not set(folder) & set(':/\\<>"|?*'), folder
+        assert not folder.startswith(".") and not folder.endswith(".")
+    assert folder_names(list(ids)) == folders
+
+
+def test_folder_names_read_like_the_id() -> None:
+    assert folder_names(["lr:0.01-hidden:32", "trial:07"]) == ["lr=0.01-hidden=32", "trial=07"]
+
+
 def test_near_equal_floats_get_distinct_readable_ids() -> None:
     assert trial_ids([{"lr": 0.1234567}, {"lr": 0.1234568}, {"lr": 0.5}], ["lr"]) == [
         "lr:0.1234567",
@@ -221,6 +269,26 @@ def test_flatten_then_setting_every_path_rebuilds_the_config(config: dict[str, A
     assert with_params({}, flat) == config
     skeleton = with_params({}, dict.fromkeys(flat))  # same shape, every leaf None
     assert with_params(skeleton, flat) == config
+
+
+@PROPERTY
+@given(config=configs, data=st.data())
+def test_resume_looks_up_the_hash_the_worker_stores(config: dict[str, Any], data: st.DataObject) -> None:
+    """Resume hashes at collection without copying the config; a trial's record hashes the config it got."""
+    existing = list(node_paths(config))
+    made_up = [".".join(path) for path in data.draw(st.lists(st.lists(keys, min_size=1, max_size=3), min_size=1))]
+    paths = data.draw(st.lists(st.sampled_from([*existing, *made_up]), max_size=4, unique=True), label="paths")
+    params = {path: data.draw(nodes, label=path) for path in paths}
+    try:
+        merged = with_params(config, params)
+    except SweepError:
+        return  # a made-up path through a scalar: the sweep file is refused at collection
+    spec = sweep({}, config=config, experiment="models:train")
+    slot = Slot("t", params)
+    stored = identity(spec, slot, "sweep_s.yaml::s[t]", params, merged)["hash"]
+    before = copy.deepcopy(config)
+    assert trial_hash(spec, params) == stored == config_hash(merged, "models:train")
+    assert config == before  # the cheap hash shares the config but never changes it
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,11 @@ def test_early_terminate_needs_a_metric(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["sweep_p.yaml:*: early_terminate: needs `metric: *` to judge"])
+
+
+def test_pruning_with_the_store_off_under_xdist_says_it_sees_one_worker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models=MODELS)
+    pytester.makefile(".yaml", sweep_p=sweep("{type: median, min_iter: 3}"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--sweep-no-store")
+    result.stdout.fnmatch_lines(["*SweepWarning: sweep_p.yaml: early_terminate sees only this worker's trials*"])
+    assert result.parseoutcomes()["passed"] >= 4  # each worker still prunes against its own trials

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +207,51 @@ def test_store_can_be_switched_off(project: pytest.Pytester) -> None:
     run_session(project)
     assert not (Path(project.path) / "reports" / "results.sqlite").exists()
     assert len(summary(project)) == 6
+
+
+def test_an_experiment_that_changes_its_config_is_still_resumed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        models="""
+        def train(config, trial):
+            with open("started.log", "a") as log:
+                log.write(trial.id + "\\n")
+            config["derived"] = config["x"] * 2  # experiments do this
+            config["nested"]["seen"] = True
+            return {"score": float(config["derived"])}
+        """
+    )
+    pytester.makefile(".yaml", sweep_m="experiment: models:train\nconfig: {nested: {a: 1}}\nparameters:\n  x: [1, 2]\n")
+    run_session(pytester)
+    assert started(pytester) == ["x:1", "x:2"]
+    resumed = run_session(pytester, "--sweep-resume")
+    assert resumed.returncode == 0, resumed.stdout
+    assert started(pytester) == []
+    assert {row["resumed"] for row in summary(pytester).values()} == {"True"}
+    record = json.loads((pytester.path / "reports" / "report.json").read_text())
+    assert record["tests"] == []  # nothing ran: what the trials got is in the store and the summary
+    with (pytester.path / "reports" / "m" / "best.yaml").open() as best:
+        assert "derived" not in best.read()  # the record keeps the config the trial was given
+
+
+def record_for(trial: str, digest: str, outcome: str = "passed") -> Any:
+    from sweep_plugin.records import make_record, unknown_identity
+
+    identity = unknown_identity(f"sweep_s.yaml::s[{trial}]")
+    identity["hash"] = digest
+    return make_record(identity, outcome=outcome)
+
+
+def test_resume_reads_only_the_trials_asked_for(tmp_path: Path) -> None:
+    from sweep_plugin.store import ResultStore
+
+    store = ResultStore(tmp_path / "results.sqlite")
+    for session in range(5):  # history: earlier sessions of many trials
+        for n in range(200):
+            store.put(f"old{session}", record_for(f"x:{n}", f"h{n}"))
+    store.put("new", record_for("x:1", "h1", outcome="failed"))
+    store.put("new", record_for("x:7", "h7", outcome="error"))
+    found = store.finished(["h1", "h7", "missing"], before=float("inf"))
+    assert set(found) == {"h1", "h7"}
+    assert json.loads(found["h1"])["outcome"] == "failed"  # the latest finished one
+    assert json.loads(found["h7"])["outcome"] == "passed"  # an error is not finished
+    assert store.finished([], before=float("inf")) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -99,3 +100,23 @@ def test_cli_rebuilds_the_same_summary(project: pytest.Pytester) -> None:
     result = project.run("python", "-m", "sweep_plugin", "report", str(reports / "report.json"), "--out", "rebuilt")
     assert result.ret == 0
     assert rows(project.path / "rebuilt" / "summary.csv") == rows(reports / "summary.csv")
+
+
+def comparable(report: dict[str, Any]) -> dict[str, Any]:
+    """What pytest-json-report says of the session, without times, paths and metadata."""
+    tests = sorted((test["nodeid"], test["outcome"]) for test in report["tests"])  # xdist's order varies
+    return {"summary": report["summary"], "collectors": report.get("collectors"), "tests": tests}
+
+
+@pytest.mark.parametrize("args", [(), ("-k", "not x:2"), ("-k", "not plain"), ("-n", "2")])
+def test_report_json_is_what_pytest_json_report_itself_writes(project: pytest.Pytester, args: tuple[str, ...]) -> None:
+    project.makepyfile(test_plain="def test_plain():\n    pass\n")
+    explicit = ("--json-report", "--json-report-file", "theirs.json", "--sweep-no-report", "--sweep-no-store")
+    project.runpytest("-p", "no:cacheprovider", *explicit, *args)  # first: no reports/ folder to collect
+    theirs = json.loads((project.path / "theirs.json").read_text())
+    project.runpytest("-p", "no:cacheprovider", *args)
+    ours = json.loads((project.path / "reports" / "report.json").read_text())
+    assert comparable(ours) == comparable(theirs)
+    if "-k" in args:
+        assert ours["collectors"]
+        assert ours["summary"]["deselected"] == 1

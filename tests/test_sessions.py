@@ -228,6 +228,86 @@ def test_marked_python_test_runs_over_the_trials(project: pytest.Pytester) -> No
     assert record["outcome"] == "failed"
 
 
+MARKED_TEST = """
+import pytest
+
+@pytest.mark.sweep("sweep_lr.yaml")
+def test_train(sweep_config, sweep_params, sweep_trial):
+    sweep_trial.log(acc=sweep_config["training"]["lr"] * 2)
+"""
+
+
+def test_marked_tests_under_xdist_write_the_report(project: pytest.Pytester) -> None:
+    project.makepyfile(test_marked=MARKED_TEST)
+    result = project.runpytest("test_marked.py", "-n", "2")
+    result.assert_outcomes(passed=4, failed=2)
+    result.stdout.fnmatch_lines(["lr: 6 trials: 4 passed, 2 failed; best lr:1-hidden:* acc=2"])
+    assert len(report_tests(project)) == 6
+    with (project.path / "reports" / "summary.csv").open() as summary:
+        assert len(summary.readlines()) == 7
+
+
+def test_project_fixtures_named_like_the_sweep_fixtures_are_left_alone(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def config():
+            return {"mine": True}
+
+        @pytest.fixture
+        def params():
+            return "mine"
+        """
+    )
+    project.makepyfile(
+        test_mine="def test_own(config, params):\n    assert config == {'mine': True} and params == 'mine'\n",
+        test_marked=MARKED_TEST.replace("sweep_trial):", "sweep_trial, config):\n    assert config['mine']"),
+    )
+    result = project.runpytest("test_mine.py", "test_marked.py", "-k", "own or lr:1")
+    result.assert_outcomes(passed=3)
+
+
+def test_without_sweeps_an_unknown_fixture_is_pytests_own_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_needs(config):\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'config' not found"])
+
+
+def test_sweep_fixtures_without_the_mark_say_what_is_missing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_needs(sweep_config):\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*sweep_config, sweep_params and sweep_trial need @pytest.mark.sweep(*) on the test"])
+
+
+def test_long_ids_are_bounded_and_every_trial_gets_a_folder(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        models="""
+        def train(config, trial):
+            (trial.dir / "seen.txt").write_text(trial.id)
+            return {"n": len(config)}
+        """
+    )
+    many = "\n".join(f"  hyper.p{i}: {{distribution: uniform, min: 0, max: 1}}" for i in range(29))
+    prompt = "You are a careful assistant. " * 40
+    pytester.makefile(
+        ".yaml",
+        sweep_many=f"experiment: models:train\nmethod: random\ntrials: 3\nparameters:\n{many}\n",
+        sweep_prompt=f"experiment: models:train\nparameters:\n  prompt: ['{prompt}A', '{prompt}B']\n",
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=5)
+    ids = [test["metadata"]["trial"] for test in report_tests(pytester).values()]
+    assert len(set(ids)) == 5 and all(len(trial_id) <= 160 for trial_id in ids)
+    seen = sorted(path.read_text() for path in (pytester.path / "reports").rglob("seen.txt"))
+    assert seen == sorted(ids)
+    prompt_id = next(trial_id for trial_id in ids if trial_id.startswith("prompt:"))
+    pytester.runpytest("-p", "no:cacheprovider", "-k", prompt_id).assert_outcomes(passed=1)
+
+
 def test_baseline_expectations_read_an_earlier_summary(project: pytest.Pytester) -> None:
     baseline = project.path / "baseline.csv"
     baseline.write_text("sweep,trial,metrics.acc\nlr,lr:1-hidden:8,0.5\nlr,lr:1-hidden:32,2.0\n")
@@ -238,9 +318,10 @@ def test_baseline_expectations_read_an_earlier_summary(project: pytest.Pytester)
     result.stdout.fnmatch_lines(["*acc >= baseline.acc - 0.1: acc = 1, baseline.acc = 2"])
 
 
-def test_constraints_removed_count_is_shown(project: pytest.Pytester) -> None:
+@pytest.mark.parametrize("args", [("--collect-only", "-q"), ("-n", "2")])
+def test_constraints_removed_count_is_shown(project: pytest.Pytester, args: tuple[str, ...]) -> None:
     project.makefile(".yaml", sweep_lr=SWEEP_LR + "constraints: ['lr * hidden <= 8']\n")
-    result = project.runpytest("--collect-only", "-q")
+    result = project.runpytest(*args)
     result.stdout.fnmatch_lines(["sweep_lr.yaml::lr: constraints removed 1 of 6 grid points"])
 
 

@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Slot:
-    """One trial as collected: its id, its folder name, its parameters if known yet, its quick mark."""
+    """One trial as collected: its id, its parameters if known yet, its quick mark, its folder's name."""
 
     id: str
-    folder: str
     params: dict[str, Any] | None  # None: the method decides when the trial starts
     quick: bool = False
+    folder: str = ""  # default: made from the id (`plan` makes them for all slots at once)
+
+    def __post_init__(self) -> None:
+        if not self.folder:
+            object.__setattr__(self, "folder", folder_names([self.id])[0])
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class PlannedSearch(SearchMethod):
         ids = trial_ids(points, varying_parameters(spec))
         folders = folder_names(ids)
         slots = [
-            Slot(trial_id, folder, point, in_quick(spec, point))
+            Slot(trial_id, point, in_quick(spec, point), folder)
             for trial_id, folder, point in zip(ids, folders, points, strict=True)
         ]
         return TrialPlan(slots, notes)
