@@ -75,11 +75,11 @@ class TrialItem(pytest.Item):
         target.run(run.config_copy(), run.handle)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        """Show the experiment's own traceback, from its first frame on."""
+        """Show the experiment's own traceback, from its first frame on, without hidden frames."""
         entries = excinfo.traceback
         calls = [i for i, entry in enumerate(entries) if entry.frame.code.name == call_experiment.__name__]
         if calls:
-            excinfo.traceback = entries[calls[-1] + 1 :]
+            excinfo.traceback = entries[calls[-1] + 1 :].filter(excinfo)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .config import with_params
 from .judge import missed_expectations
-from .records import Record, make_record, normalize_record
+from .records import Record, make_record
 from .sweeprun import TrialCase, case_of
 from .trialrun import identity, trial_hash
 
@@ -41,23 +41,21 @@ def resume(
     return keep, [item for item in items if id(item) in reused], list(reused.values())
 
 
-def resumed_record(
-    case: TrialCase, nodeid: str, digest: str, stored: dict[str, object], baseline: Baseline
-) -> Record:
-    """A stored result as this trial's record, judged by today's ``expect``."""
+def resumed_record(case: TrialCase, nodeid: str, digest: str, stored: Record, baseline: Baseline) -> Record:
+    """A stored result (a record the plugin wrote) as this trial's record, judged by today's ``expect``."""
     spec, slot = case.sweep.spec, case.slot
     params = dict(slot.params or {})
-    old = normalize_record(stored)
-    missed = missed_expectations(spec, params, old["metrics"], baseline.get((spec.name, slot.id), {}))
-    config = old["config"] or with_params(spec.config, params)
+    metrics = stored.get("metrics") or {}
+    missed = missed_expectations(spec, params, metrics, baseline.get((spec.name, slot.id), {}))
+    config = stored.get("config") or with_params(spec.config, params)
     return make_record(
         identity(spec, slot, nodeid, params, config, digest),
         outcome="failed" if missed else "passed",
         message="\n".join(missed),
-        metrics=old["metrics"],
-        history=old["history"],
-        duration_s=old["duration_s"],
-        worker=old["worker"],
-        attempts=old["attempts"],
+        metrics=metrics,
+        history=stored.get("history") or [],
+        duration_s=stored.get("duration_s"),
+        worker=stored.get("worker") or "main",
+        attempts=stored.get("attempts") or 1,
         resumed=True,
     )

@@ -60,10 +60,6 @@ class Settings:
     def store_path(self) -> Path:
         return self.report_dir / STORE_FILENAME
 
-    def trial_dir(self, sweep: str, folder: str) -> Path:
-        """A trial's own folder (``folder``: its slot's file-system-safe name)."""
-        return self.report_dir / sweep / "trials" / folder
-
 
 @dataclass(frozen=True)
 class Run:

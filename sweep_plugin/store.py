@@ -42,6 +42,17 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 
 
+# Per hash asked for, the newest finished record: one walk back along the (hash, finished_at) index.
+_LATEST_FINISHED = f"""
+SELECT wanted.hash, (
+    SELECT record FROM trials
+    WHERE trials.hash = wanted.hash AND outcome IN ({", ".join(f"'{outcome}'" for outcome in sorted(FINISHED))})
+        AND finished_at < ?
+    ORDER BY finished_at DESC LIMIT 1
+) FROM wanted
+"""
+
+
 def _switch_to_wal(connection: sqlite3.Connection) -> None:
     """Switch a (maybe new) database to WAL; retried, since SQLite does not wait for this one."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
@@ -102,15 +113,10 @@ class ResultStore:
         try:
             connection.execute("DELETE FROM wanted")
             connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((digest,) for digest in hashes))
-            rows = connection.execute(
-                "SELECT trials.hash, trials.record FROM wanted JOIN trials ON trials.hash = wanted.hash"
-                f" WHERE trials.outcome IN ({', '.join('?' * len(FINISHED))}) AND trials.finished_at < ?"
-                " ORDER BY trials.finished_at",
-                (*sorted(FINISHED), before),
-            ).fetchall()
+            rows = connection.execute(_LATEST_FINISHED, (before,)).fetchall()
         finally:
             connection.execute("COMMIT")
-        return dict(rows)
+        return {digest: record for digest, record in rows if record is not None}
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""

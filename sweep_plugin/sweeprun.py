@@ -46,6 +46,11 @@ class SweepRun:
     plan: TrialPlan
     marks: tuple[pytest.MarkDecorator, ...]
     target: Target | None  # None for a marked test: its body is what runs
+    trials_dir: Path  # where each trial's own folder goes
+
+    def trial_dir(self, slot: Slot) -> Path:
+        """The folder of one trial's artifacts (made when the trial first asks for it)."""
+        return self.trials_dir / slot.folder
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,8 @@ def prepare_sweep(spec: SweepSpec, config: pytest.Config, settings: Settings, *,
     method = search_method(spec, config)
     plan = method.plan()
     target = load_target(spec, settings.rootdir) if with_target else None
-    return SweepRun(spec, method, plan, sweep_marks(spec, settings, config), target)
+    trials_dir = settings.report_dir / spec.name / "trials"
+    return SweepRun(spec, method, plan, sweep_marks(spec, settings, config), target, trials_dir)
 
 
 def search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod:

@@ -42,7 +42,12 @@ class Trial:
     @property
     def dir(self) -> Path:
         """This trial's own folder for artifacts, created on first use."""
-        self._directory.mkdir(parents=True, exist_ok=True)
+        __tracebackhide__ = True  # a failure here is about the folder, not the plugin's code
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            message = f"cannot create the trial's folder: {exc.strerror}"
+            raise OSError(exc.errno, message, str(self._directory)) from None
         return self._directory
 
     def log(self, step: int | None = None, **metrics: Any) -> None:

@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -99,7 +98,7 @@ class TrialRun:
 _STARTED = pytest.StashKey[TrialRun]()
 
 
-def start_trial(item: pytest.Item, case: TrialCase, trial_dir: Path, steps: ResultStore, session: str) -> TrialRun:
+def start_trial(item: pytest.Item, case: TrialCase, steps: ResultStore, session: str) -> TrialRun:
     """Ask the search method what the slot runs with, and make the trial's `TrialRun`."""
     spec, slot = case.sweep.spec, case.slot
     params = case.sweep.method.start(slot)
@@ -107,7 +106,8 @@ def start_trial(item: pytest.Item, case: TrialCase, trial_dir: Path, steps: Resu
     pruner = None
     if spec.early_terminate and spec.metric:
         pruner = Pruner(spec.early_terminate, spec.metric, steps, session, spec.name, slot.id)
-    handle = Trial(sweep=spec.name, trial_id=slot.id, params=params, directory=trial_dir, on_log=pruner)
+    directory = case.sweep.trial_dir(slot)
+    handle = Trial(sweep=spec.name, trial_id=slot.id, params=params, directory=directory, on_log=pruner)
     run = item.stash[_STARTED] = TrialRun(case, trial_identity, handle)
     return run
 

@@ -66,8 +66,7 @@ class SweepWorker:
         """Start a trial before its fixtures: the search method says what it runs with."""
         case = case_of(item)
         if case is not None:
-            directory = self.settings.trial_dir(case.sweep.spec.name, case.slot.folder)
-            start_trial(item, case, directory, self.steps, self.context.run.session)
+            start_trial(item, case, self.steps, self.context.run.session)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

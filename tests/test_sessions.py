@@ -336,3 +336,14 @@ def test_project_without_sweep_files_is_untouched(pytester: pytest.Pytester) -> 
 
     assert steady(with_plugin.outlines) == steady(without.outlines)
     assert not (Path(pytester.path) / "reports").exists()
+
+
+def test_a_trial_folder_that_cannot_be_made_is_that_trials_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(models="def train(config, trial):\n    trial.dir\n    return {'acc': 1.0}\n")
+    pytester.makefile(".yaml", sweep_d="experiment: models:train\nparameters:\n  x: [1]\n")
+    (pytester.path / "reports").mkdir()
+    (pytester.path / "reports" / "d").write_text("a file where the sweep's folder would go")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--sweep-no-report")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E * cannot create the trial's folder: Not a directory: '*reports/d/trials/trial'"])
+    assert "sweep_plugin/" not in result.stdout.str()
