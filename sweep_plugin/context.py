@@ -8,11 +8,13 @@ what it needs from them as arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .records import Record
-from .settings import Run, Settings
+if TYPE_CHECKING:
+    from .records import Record
+    from .settings import Run, Settings
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 
@@ -40,5 +39,7 @@ class SweepError(Exception):
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """`` (did you mean 'values'?)`` or an empty string."""
+    import difflib
+
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

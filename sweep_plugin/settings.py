@@ -10,11 +10,10 @@ file's folder. ``-o sweep_x=...`` overrides an ini key for one run.
 from __future__ import annotations
 
 import argparse
-import csv
 import fnmatch
 import math
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def read_run(config: pytest.Config) -> Run:
     workerinput = getattr(config, "workerinput", {})
     if "sweep_session" in workerinput:
         return Run(workerinput["sweep_session"], workerinput["sweep_started"])
-    return Run(uuid.uuid4().hex, time.time())
+    return Run(os.urandom(16).hex(), time.time())
 
 
 def positive_seconds(raw: str) -> float:
@@ -146,6 +145,8 @@ def _ini_timeout(config: pytest.Config) -> float | None:
 
 def load_baseline(path: Path) -> Baseline:
     """Metrics of an earlier run's summary.csv, by (sweep, trial id)."""
+    import csv
+
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
