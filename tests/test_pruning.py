@@ -96,3 +96,21 @@ def test_pruning_with_the_store_off_under_xdist_says_it_sees_one_worker(pytester
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--sweep-no-store")
     result.stdout.fnmatch_lines(["*SweepWarning: sweep_p.yaml: early_terminate sees only this worker's trials*"])
     assert result.parseoutcomes()["passed"] >= 4  # each worker still prunes against its own trials
+
+
+def test_marked_tests_are_pruned_too(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", sweep_p=sweep("{type: median, min_iter: 3}"))
+    pytester.makepyfile(
+        test_curve="""
+        import math
+        import pytest
+
+        @pytest.mark.sweep("sweep_p.yaml")
+        def test_curve(sweep_params, sweep_trial):
+            for step in range(20):
+                sweep_trial.log(step=step, acc=sweep_params["q"] * (1 - math.exp(-(step + 1) / 5)))
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rs", "test_curve.py")
+    result.assert_outcomes(passed=4, skipped=6)
+    result.stdout.fnmatch_lines(["SKIPPED * pruned at step *: acc = *"])
