@@ -46,7 +46,7 @@ class SweepFile(pytest.File):
             message = "early_terminate sees only this worker's trials with the store off"
             self.warn(SweepWarning(f"{spec.display}: {message}"))
         try:
-            run = prepare_sweep(spec, self.config, settings, with_target=True)
+            run = prepare_sweep(spec, f"{self.nodeid}::{spec.name}", self.config, settings, with_target=True)
         except SweepError as exc:
             raise exc.located(spec.display, spec.line_of(exc.key.partition(".")[0]) or spec.line) from None
         self.context.notes.extend(run.plan.notes)

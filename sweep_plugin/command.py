@@ -25,19 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import pytest
-
 from .config import flatten, get_path
 from .errors import SweepError, did_you_mean
+from .outcomes import TrialCrashed, TrialError
 
 if TYPE_CHECKING:
-    # pytest exports the class only as ``pytest.fail.Exception``, which mypy cannot subclass.
-    from _pytest.outcomes import Failed
-
     from .spec import SweepSpec
     from .trial import Trial
-else:
-    Failed = pytest.fail.Exception
 
 CONFIG_FILE_PLACEHOLDER = "config_file"
 CONFIG_FILE = "config.json"
@@ -51,35 +45,6 @@ LITERAL_BRACES = "write {{ and }} for literal braces"
 
 # ``{{`` and ``}}`` are literal braces, ``{name}`` a placeholder, any other brace a mistake.
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-
-
-class TrialCrashed(Failed):
-    """The trial's process exited non-zero, died of a signal, or could not start.
-
-    A `pytest.fail.Exception` raised with ``pytrace=False``: the useful part is
-    the process's own stderr, not the plugin's frames. Its module is set to
-    ``builtins`` so pytest shows plain ``TrialCrashed: ...``, as it does for
-    ``Failed``.
-    """
-
-    __module__ = "builtins"
-
-    def __init__(self, msg: str, *, returncode: int | None = None) -> None:
-        super().__init__(msg, pytrace=False)
-        self.returncode = returncode
-
-
-class CommandError(Failed):
-    """The command ran, but what it reported cannot be used (a bad metrics line).
-
-    Like `TrialCrashed` it shows only its message: the fault is in the
-    program or the sweep file, and the plugin's traceback would hide that.
-    """
-
-    __module__ = "builtins"
-
-    def __init__(self, msg: str) -> None:
-        super().__init__(msg, pytrace=False)
 
 
 @dataclass(frozen=True)
@@ -211,11 +176,11 @@ def run_command(
         config_file = folder / CONFIG_FILE
         config_file.write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
     except OSError as exc:
-        raise CommandError(f"cannot write the trial's folder: {exc}") from None
+        raise TrialError(f"cannot write the trial's folder: {exc}") from None
     try:
         argv = render_command(command, config, config_file)
     except SweepError as exc:
-        raise CommandError(str(exc)) from None
+        raise TrialError(str(exc)) from None
     metrics = folder / METRICS_FILE
     metrics.unlink(missing_ok=True)
     try:
@@ -225,7 +190,7 @@ def run_command(
     if returncode != 0:
         raise TrialCrashed(crash_message(returncode, folder / STDERR_FILE, problem), returncode=returncode)
     if problem:
-        raise CommandError(problem)
+        raise TrialError(problem)
 
 
 def command_environment(trial: Trial, folder: Path, metrics: Path) -> dict[str, str]:

@@ -7,7 +7,9 @@ what it needs from them as arguments.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,6 +31,11 @@ class SweepContext:
 
 class SweepWarning(pytest.PytestWarning):
     """A sweep file key that does not apply here, or something the plugin could not do or write."""
+
+
+def warn_about(where: Path | str, message: str) -> None:
+    """Warn with ``where`` (the file or folder the problem is about) as the location, not the plugin's code."""
+    warnings.warn_explicit(SweepWarning(message), SweepWarning, str(where), 0)
 
 
 CONTEXT = pytest.StashKey[SweepContext]()

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from . import jsonreport
-from .context import SweepContext
+from .context import SweepContext, warn_about
 from .records import Identity, Record, make_record, normalize_record, unknown_identity
-from .store import ResultStore
+from .store import ResultStore, StoreError
 from .sweeprun import case_of
 
 
@@ -35,7 +35,8 @@ class SweepController:
         self.final_records: list[Record] = []
         self.notes_shown = 0
         self.heard_from_worker = False
-        self.report_error = ""
+        self.problems: list[str] = []  # what the plugin could not read or write, said once at the end
+        self.index_written = False
         self.trials_found = False
         self.previous_sigterm: Any = None
 
@@ -124,12 +125,17 @@ class SweepController:
         records = dict(self.records)
         if self.settings.store:
             store = ResultStore(self.settings.store_path)
-            for stored in store.session_records(self.context.run.session):
-                if stored.get("nodeid") not in records:
-                    record = normalize_record(stored)
+            try:
+                stored = store.session_records(self.context.run.session)
+            except StoreError:  # the worker said so when it could not write it; the reports hold the records
+                stored = []
+            finally:
+                store.close()
+            for raw in stored:
+                if raw.get("nodeid") not in records:
+                    record = normalize_record(raw)
                     self._gather(record)
                     records[record["nodeid"]] = record
-            store.close()
         return list(records.values())
 
     @pytest.hookimpl(optionalhook=True)
@@ -149,14 +155,31 @@ class SweepController:
             return
         self.final_records = self.all_records()
         _count_resumed_in_exit_status(session, self.context.resumed)
-        if not (self.final_records and self.settings.report):
-            return
-        try:
-            from .report import write_report
+        if self.final_records and self.settings.report:
+            self._write_report(session)
+        for problem in self.problems:  # each said once, in the warnings summary
+            warn_about(self.settings.report_dir, problem)
 
-            write_report(self.final_records, self.settings.report_dir)
-        except Exception as exc:  # a report problem must never hide the trial results
-            self.report_error = f"{type(exc).__name__}: {exc}"
+    def _write_report(self, session: pytest.Session) -> None:
+        """The report files, published whole; a problem becomes a warning, never a failure."""
+        from .report import ReportInterrupted, write_report
+        from .report.publish import DeferredInterrupts
+
+        with DeferredInterrupts() as interrupts:
+            try:
+                written = write_report(
+                    self.final_records,
+                    self.settings.report_dir,
+                    jsonreport.report_text(self.config),
+                    abandon=interrupts.abandon,
+                )
+                self.index_written = any(path.name == "index.html" for path in written)
+            except ReportInterrupted:
+                self.problems.append("report abandoned (Ctrl-C twice): the previous report is left as it was")
+            except Exception as exc:  # a report problem must never hide the trial results
+                self.problems.append(f"report not written: {type(exc).__name__}: {exc}")
+        if interrupts.pressed:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Notes not shown at collection (xdist), and one line per sweep (controller only)."""
@@ -168,11 +191,11 @@ class SweepController:
         terminalreporter.section("sweeps")
         for line in notes:
             terminalreporter.write_line(line)
-        out_dir = self.settings.report_dir if self.settings.report else None
+        out_dir = self.settings.report_dir if self.index_written else None
         for line in summary_lines(self.final_records, out_dir):
             terminalreporter.write_line(line)
-        if self.report_error:
-            terminalreporter.write_line(f"sweep report failed: {self.report_error}", red=True)
+        if self.settings.report and self.final_records and not self.index_written:
+            terminalreporter.write_line("report: not written (see the warnings above)", yellow=True)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from .errors import SweepError, did_you_mean
+from .outcomes import TrialError
 from .trial import Trial
 
 ARGUMENTS = ("config", "trial", "params")
@@ -35,7 +36,16 @@ class Experiment:
     asked: tuple[str, ...]  # the arguments its signature asks for
 
     def run(self, config: dict[str, Any], trial: Trial) -> None:
-        trial.finish(call_experiment(self.function, self.asked, config, trial))
+        returned = call_experiment(self.function, self.asked, config, trial)
+        try:
+            trial.finish(returned)
+        except TypeError as exc:  # the user's mistake, told in one line (the plugin's frames would hide it)
+            raise TrialError(f"{self.reference} returned {_shown(returned)}: {exc}") from None
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def call_experiment(

@@ -21,8 +21,33 @@ MAX_ID = 160  # characters of a whole id
 MAX_FOLDER_BYTES = 200  # of a trial folder name (file systems allow 255)
 ELLIPSIS = ".."  # where an id or value was shortened; a hash of the whole follows
 
+MAX_SWEEP_NAME = 100
+
 _UNSAFE = re.compile(r"[^\w.+/-]+")
 _FOLDER_UNSAFE = re.compile(r"[^\w.+=-]")
+_NAME_UNSAFE = re.compile(r"[^\w.+-]+")
+
+
+def safe_name(text: str) -> str:
+    """``text`` as one plain word, for a sweep's node ids and folder: other characters become ``_``.
+
+    Empty if nothing is left (``".."``, ``"***"``): the caller says what to do then.
+    """
+    return _NAME_UNSAFE.sub("_", text).strip("._+-")[:MAX_SWEEP_NAME]
+
+
+def sweep_folders(sweeps: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The report folder of each sweep ``(name, owner)``: its name, unless another owner has it too.
+
+    The owner is what the sweep's node ids start with (``mnist/sweep_lr.yaml::lr``); sweeps whose
+    names clash (also only by case) each add a hash of their owner, so none shares another's folder.
+    """
+    distinct = list(dict.fromkeys(sweeps))
+    clashes = Counter(name.casefold() for name, _ in distinct)
+    return {
+        (name, owner): name if clashes[name.casefold()] == 1 else f"{name}-{digest(owner, 6)}"
+        for name, owner in distinct
+    }
 
 
 def short_names(paths: Sequence[str]) -> dict[str, str]:
@@ -79,8 +104,10 @@ def _joined(parts: list[str]) -> str:
 def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list[str]:
     """Ids for ``points``, naming only ``paths`` (the parameters that vary).
 
-    Two points that format alike get full float precision; true duplicates
-    (a categorical drawn twice) get ``-dup:N``, so no trial is ever dropped.
+    Two points that format alike get full float precision; values that still
+    read alike (``"a b"`` and ``"a_b"``) get ``+`` and a hash of their values;
+    true duplicates (a categorical drawn twice) get ``-dup:N``, so no trial is
+    ever dropped.
     """
     names = {path: _shortened(_safe(name), MAX_NAME, path) for path, name in short_names(paths).items()}
 
@@ -94,7 +121,19 @@ def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list
     counts = Counter(ids)
     if len(counts) < len(ids):
         ids = [render(point, True) if counts[i] > 1 else i for point, i in zip(points, ids, strict=True)]
+        ids = _tell_apart(ids, [repr([point[p] for p in paths]) for point in points])
     return _number_duplicates(ids, lambda n: f"-dup:{n}")
+
+
+def _tell_apart(ids: list[str], values: list[str]) -> list[str]:
+    """Ids shared by points with different ``values`` get ``+`` and a hash of them."""
+    differing: dict[str, set[str]] = {}
+    for trial_id, value in zip(ids, values, strict=True):
+        differing.setdefault(trial_id, set()).add(value)
+    return [
+        f"{trial_id}+{digest(value, 6)}" if len(differing[trial_id]) > 1 else trial_id
+        for trial_id, value in zip(ids, values, strict=True)
+    ]
 
 
 def _number_duplicates(ids: list[str], suffix: Callable[[int], str]) -> list[str]:

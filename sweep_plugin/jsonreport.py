@@ -6,10 +6,13 @@ trial reports). Until then `PendingJsonReport` keeps, by reference, what
 pytest-json-report would have seen (collect reports, deselected items, test
 reports, warnings); `turn_on` registers pytest-json-report's own plugin and
 hands it all of that, so ``collectors`` and the deselected count are whole.
+It builds the report; the plugin publishes it as report.json with the other
+report files, whole (pytest-json-report's own save truncates the old file).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,16 @@ def turn_on_worker(config: pytest.Config, report_dir: Path) -> None:
 
 
 def _use_our_file(config: pytest.Config, report_dir: Path) -> None:
+    """pytest-json-report builds the report; the plugin publishes it with the rest (atomically)."""
     config.option.json_report = True
-    if config.option.json_report_file == DEFAULT_FILE:
-        config.option.json_report_file = str(report_dir / "report.json")
+    config.option.json_report_file = None  # its own save truncates the old file first
+    config.option.json_report_verbosity = -1  # and it would say "auto-save skipped"
+
+
+def report_text(config: pytest.Config) -> str | None:
+    """On the controller: report.json's text, if the plugin turned pytest-json-report on (else the user owns it)."""
+    plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    report = getattr(plugin, "report", None)
+    if report is None:
+        return None
+    return json.dumps(report, default=str, indent=config.option.json_report_indent)

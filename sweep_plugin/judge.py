@@ -9,23 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from .expressions import EvaluationError, param_names
+from .outcomes import ExpectationFailed
 
 if TYPE_CHECKING:
     from .spec import SweepSpec
-
-
-class ExpectationFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
-    """A trial ran but missed ``expect`` thresholds: a short failure, no traceback."""
-
-    __module__ = "builtins"  # shown as plain ``ExpectationFailed``, like pytest's own outcomes
-
-    def __init__(self, missed: list[str], params: Mapping[str, Any]) -> None:
-        shown = ", ".join(f"{path}={value!r}" for path, value in params.items())
-        super().__init__("\n".join([*missed, f"params: {shown}"]), pytrace=False)
-        self.missed = missed
 
 
 def expectation_names(
@@ -54,6 +42,13 @@ def missed_expectations(
         if not ok:
             missed.append(f"{where}: {check.expression.describe(names)}")
     return missed
+
+
+def hidden_names(spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float]) -> list[str]:
+    """Names ``expect`` reads that a metric of the same name hides: a parameter's, or a ``baseline.`` one."""
+    read = {name for check in spec.expect for name in check.expression.names}
+    other = param_names(params, spec.short)
+    return sorted(name for name in metrics if name in read and (name in other or name.startswith("baseline.")))
 
 
 def check_expectations(

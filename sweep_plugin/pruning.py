@@ -15,27 +15,17 @@ sees every xdist worker's trials, not only this process's.
 from __future__ import annotations
 
 import math
-import sqlite3
 import statistics
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
-from .context import SweepWarning
+from .context import warn_about
+from .outcomes import Pruned
 from .records import Metric
-from .store import ResultStore
+from .store import ResultStore, StoreError
 
 MIN_OTHERS = 4
-
-
-class Pruned(pytest.skip.Exception):  # type: ignore[name-defined,misc]
-    """A trial stopped early: shown as skipped, recorded as ``pruned``."""
-
-    __module__ = "builtins"
-    pruned = True
 
 
 def is_bracket(step: int, min_iter: int, eta: float) -> bool:
@@ -85,8 +75,8 @@ class Pruner:
         try:
             others = self.store.values_at(self.session, self.sweep, step, exclude=self.trial_id)
             self.store.put_step(self.session, self.sweep, self.trial_id, step, value)
-        except sqlite3.Error as exc:  # the trial goes on, unpruned
-            warnings.warn(SweepWarning(f"{self.sweep}[{self.trial_id}]: early_terminate off: {exc}"), stacklevel=2)
+        except StoreError as exc:  # the trial goes on, unpruned
+            warn_about(self.store.path, f"{self.sweep}[{self.trial_id}]: early_terminate off: {exc.__cause__ or exc}")
             return
         reason = prune_reason(self.rule, self.metric.goal, step, value, others)
         if reason:

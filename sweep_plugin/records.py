@@ -61,6 +61,7 @@ class Identity(TypedDict):
     params: dict[str, Any]  # flat dotted paths, as the trial ran with them
     config: dict[str, Any]  # the merged nested config
     hash: str  # the store's key: the merged config and what it runs
+    dir: str  # the trial's own folder, relative to the report folder (its sweep's folder first)
     metric: dict[str, str] | None
     scales: dict[str, str]  # parameter -> log, linear or categorical (for plots)
 
@@ -115,6 +116,7 @@ def unknown_identity(nodeid: str, params: Mapping[str, Any] | None = None) -> Id
         params=dict(params or {}),
         config={},
         hash="",
+        dir="",
         metric=None,
         scales={},
     )
@@ -151,6 +153,7 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         params=_mapping(meta.get("params")),
         config=_mapping(meta.get("config")),
         hash=_text(meta.get("hash")),
+        dir=_text(meta.get("dir")),
         metric=metric.as_dict() if metric else None,
         scales={str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
         outcome=str(outcome),

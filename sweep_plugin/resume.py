@@ -49,7 +49,7 @@ def resumed_record(case: TrialCase, nodeid: str, digest: str, stored: Record, ba
     missed = missed_expectations(spec, params, metrics, baseline.get((spec.name, slot.id), {}))
     config = stored.get("config") or with_params(spec.config, params)
     return make_record(
-        identity(spec, slot, nodeid, params, config, digest),
+        identity(case, nodeid, params, config, digest),
         outcome="failed" if missed else "passed",
         message="\n".join(missed),
         metrics=metrics,

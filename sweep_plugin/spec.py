@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from .config import deep_merge, load_config_file, set_path
 from .errors import SweepError, did_you_mean
 from .expressions import Expression
-from .ids import short_names
+from .ids import safe_name, short_names
 from .records import GOALS, Metric
 from .space import Space, parse_space
 from .yamlio import KeyPath, LoadedYaml, load_yaml
@@ -115,9 +115,9 @@ class SweepSpec:
 
 
 def default_name(path: Path) -> str:
-    """``sweep_lr.yaml`` and ``lr.sweep.yaml`` are both the sweep ``lr``."""
+    """``sweep_lr.yaml`` and ``lr.sweep.yaml`` are both the sweep ``lr`` (made a plain word, as `name` is)."""
     stem = path.name.split(".")[0]
-    return stem.removeprefix("sweep_") or stem
+    return safe_name(stem.removeprefix("sweep_") or stem) or "sweep"
 
 
 def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
@@ -265,9 +265,11 @@ class _Reader:
 
 
 def _name(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip() or any(c in raw for c in "[]:/ "):
-        raise SweepError(f"must be a plain word (no spaces, [ ] : /), not {raw!r}")
-    return raw
+    """The name as one plain word (``"lr sweep"`` is ``lr_sweep``): it names node ids and folders."""
+    name = safe_name(raw) if isinstance(raw, str) else ""
+    if not name:
+        raise SweepError(f"must be a name with a letter or digit, not {raw!r}")
+    return name
 
 
 def _parameters(raw: Any, prefix: str = "") -> dict[str, Space]:

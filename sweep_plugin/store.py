@@ -8,10 +8,11 @@ the trials that were running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,39 +67,50 @@ def _switch_to_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+class StoreError(Exception):
+    """The store cannot be opened, read or written: a full disk, a read-only folder, a corrupt file."""
+
+
 class ResultStore:
-    """Trial records in SQLite; the connection is opened on first use, per process."""
+    """Trial records in SQLite; the connection is opened on first use, per process.
+
+    Every failure of the file or the database is a `StoreError` naming the
+    file, so the plugin can warn once and go on without the store.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
 
-    @property
-    def connection(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{self.path}: {type(exc).__name__}: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             if self.path != MEMORY:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _switch_to_wal(connection)
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.executescript(_SCHEMA)
+            try:
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                _switch_to_wal(connection)
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.executescript(_SCHEMA)
+            except BaseException:
+                connection.close()
+                raise
             self._connection = connection
         return self._connection
 
     def put(self, session: str, record: Record) -> None:
         """Store one trial's record under its hash (a rerun in the same session replaces it)."""
-        self.connection.execute(
-            "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                session,
-                record["nodeid"],
-                record["hash"],
-                record["outcome"],
-                time.time(),
-                json.dumps(record, default=str),
-            ),
-        )
+        text = json.dumps(record, default=str)
+        row = (session, record["nodeid"], record["hash"], record["outcome"], time.time(), text)
+        with self._guard() as connection:
+            connection.execute("INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?)", row)
 
     def finished(self, hashes: Iterable[str], before: float) -> dict[str, str]:
         """The latest finished (passed or failed) record of each of ``hashes``, stored before ``before``.
@@ -107,37 +119,41 @@ class ResultStore:
         for, not the store's age; records stay JSON text, for resume to decode
         only the ones it reuses.
         """
-        connection = self.connection
-        connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
-        connection.execute("BEGIN")
-        try:
-            connection.execute("DELETE FROM wanted")
-            connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((digest,) for digest in hashes))
-            rows = connection.execute(_LATEST_FINISHED, (before,)).fetchall()
-        finally:
-            connection.execute("COMMIT")
+        with self._guard() as connection:
+            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
+            connection.execute("BEGIN")
+            try:
+                connection.execute("DELETE FROM wanted")
+                connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((digest,) for digest in hashes))
+                rows = connection.execute(_LATEST_FINISHED, (before,)).fetchall()
+            finally:
+                connection.execute("COMMIT")
         return {digest: record for digest, record in rows if record is not None}
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""
-        rows = self.connection.execute("SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,))
-        return [json.loads(record) for (record,) in rows]
+        with self._guard() as connection:
+            rows = connection.execute("SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,))
+            return [json.loads(record) for (record,) in rows]
 
     def put_step(self, session: str, sweep: str, trial: str, step: int, value: float) -> None:
         """Keep one logged value of a sweep's metric, for pruning the trials that follow."""
-        self.connection.execute(
-            "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (session, sweep, step, trial, value)
-        )
+        with self._guard() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?, ?)", (session, sweep, step, trial, value)
+            )
 
     def values_at(self, session: str, sweep: str, step: int, exclude: str) -> list[float]:
         """The metric of the sweep's other trials at ``step`` in this session."""
-        rows = self.connection.execute(
-            "SELECT value FROM steps WHERE session = ? AND sweep = ? AND step = ? AND trial != ?",
-            (session, sweep, step, exclude),
-        )
-        return [value for (value,) in rows]
+        with self._guard() as connection:
+            rows = connection.execute(
+                "SELECT value FROM steps WHERE session = ? AND sweep = ? AND step = ? AND trial != ?",
+                (session, sweep, step, exclude),
+            )
+            return [value for (value,) in rows]
 
     def close(self) -> None:
         if self._connection is not None:
-            self._connection.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
             self._connection = None

@@ -23,7 +23,7 @@ def parametrize_sweep(metafunc: pytest.Metafunc, marker: pytest.Mark, context: S
     settings = context.settings
     try:
         spec = _pick(_load(Path(marker.args[0]), metafunc, settings.rootdir), marker.kwargs.get("name"))
-        run = prepare_sweep(spec, metafunc.config, settings, with_target=False)
+        run = prepare_sweep(spec, metafunc.definition.nodeid, metafunc.config, settings, with_target=False)
     except SweepError as exc:
         pytest.fail(f"{where}: {exc}", pytrace=False)
     context.notes.extend(run.plan.notes)

@@ -7,6 +7,7 @@ file (`collect.py`) and the parametrized cases of a test marked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,7 +17,8 @@ import pytest
 from .command import Command, check_command
 from .errors import SweepError
 from .experiment import load_experiment
-from .judge import ExpectationFailed
+from .ids import sweep_folders
+from .outcomes import ExpectationFailed
 from .search import no_such_method
 
 if TYPE_CHECKING:
@@ -37,20 +39,30 @@ class Target(Protocol):
     def run(self, config: dict[str, Any], trial: Trial) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class SweepRun:
     """What every trial of one sweep shares, prepared once at collection."""
 
     spec: SweepSpec
+    owner: str  # what its node ids start with: ``sweep_lr.yaml::lr``, or a marked test's ``test_x.py::test_fit``
     method: SearchMethod
     plan: TrialPlan
     marks: tuple[pytest.MarkDecorator, ...]
     target: Target | None  # None for a marked test: its body is what runs
-    trials_dir: Path  # where each trial's own folder goes
+    report_dir: Path
+    folder: str = ""  # its folder in the report, once collection knows every sweep (`assign_folders`)
 
-    def trial_dir(self, slot: Slot) -> Path:
-        """The folder of one trial's artifacts (made when the trial first asks for it)."""
-        return self.trials_dir / slot.folder
+    def trial_folder(self, slot: Slot) -> str:
+        """Where one trial's artifacts go, relative to the report folder."""
+        return f"{self.folder or self.spec.name}/trials/{slot.folder}"
+
+
+def assign_folders(runs: Iterable[SweepRun]) -> None:
+    """Give every sweep of the session its report folder: its name, with a hash where names clash."""
+    runs = list(runs)
+    folders = sweep_folders([(run.spec.name, run.owner) for run in runs])
+    for run in runs:
+        run.folder = folders[(run.spec.name, run.owner)]
 
 
 @dataclass(frozen=True)
@@ -70,13 +82,14 @@ def case_of(item: pytest.Item) -> TrialCase | None:
     return case if isinstance(case, TrialCase) else None
 
 
-def prepare_sweep(spec: SweepSpec, config: pytest.Config, settings: Settings, *, with_target: bool) -> SweepRun:
+def prepare_sweep(
+    spec: SweepSpec, owner: str, config: pytest.Config, settings: Settings, *, with_target: bool
+) -> SweepRun:
     """The search method, plan, marks and (for a sweep file) target of ``spec``; `SweepError` if bad."""
     method = search_method(spec, config)
     plan = method.plan()
     target = load_target(spec, settings.rootdir) if with_target else None
-    trials_dir = settings.report_dir / spec.name / "trials"
-    return SweepRun(spec, method, plan, sweep_marks(spec, settings, config), target, trials_dir)
+    return SweepRun(spec, owner, method, plan, sweep_marks(spec, settings, config), target, settings.report_dir)
 
 
 def search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod:

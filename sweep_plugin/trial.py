@@ -9,6 +9,7 @@ from typing import Any
 
 def as_metric(name: str, value: Any) -> float:
     """A metric value as a builtin float (numpy scalars travel badly between processes)."""
+    __tracebackhide__ = True
     if isinstance(value, bool) or not hasattr(value, "__float__"):
         raise TypeError(f"metric {name!r} must be a number, not {value!r}")
     return float(value)
@@ -56,6 +57,7 @@ class Trial:
         This is the pruning point: with ``early_terminate``, a lagging trial
         stops here (the exception is the plugin's; let it propagate).
         """
+        __tracebackhide__ = True
         if step is None:
             step = int(self.history[-1]["step"]) + 1 if self.history else 0
         values = {name: as_metric(name, value) for name, value in metrics.items()}
@@ -69,7 +71,7 @@ class Trial:
         if returned is None:
             return
         if not isinstance(returned, Mapping):
-            raise TypeError(f"an experiment must return a mapping of metrics or None, not {type(returned).__name__}")
+            raise TypeError(f"return a mapping of metrics or None, not {type(returned).__name__}")
         self.metrics.update({str(name): as_metric(str(name), value) for name, value in returned.items()})
 
     def __repr__(self) -> str:

@@ -17,21 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .command import TrialCrashed
 from .config import overlay, with_params
-from .judge import ExpectationFailed
+from .outcomes import classify
 from .pruning import Pruner
 from .records import Identity, Record, make_record, unknown_identity
 from .trial import Trial
 
 if TYPE_CHECKING:
-    from .search import Slot
     from .spec import SweepSpec
     from .store import ResultStore
     from .sweeprun import TrialCase
-
-TIMEOUT_TEXT = "from pytest-timeout"
-
 
 def config_hash(config: Mapping[str, Any], reference: object) -> str:
     """Identity of a trial's work: its merged config and what it runs."""
@@ -45,9 +40,10 @@ def trial_hash(spec: SweepSpec, params: Mapping[str, Any]) -> str:
 
 
 def identity(
-    spec: SweepSpec, slot: Slot, nodeid: str, params: dict[str, Any], config: dict[str, Any], digest: str = ""
+    case: TrialCase, nodeid: str, params: dict[str, Any], config: dict[str, Any], digest: str = ""
 ) -> Identity:
     """What a trial with ``params`` runs (``config``: its merged config; ``digest``: its hash, if known)."""
+    spec, slot = case.sweep.spec, case.slot
     return Identity(
         sweep=spec.name,
         file=spec.display,
@@ -56,6 +52,7 @@ def identity(
         params=params,
         config=config,
         hash=digest or trial_hash(spec, params),
+        dir=case.sweep.trial_folder(slot),
         metric=spec.metric.as_dict() if spec.metric else None,
         scales=spec.scales,
     )
@@ -102,11 +99,11 @@ def start_trial(item: pytest.Item, case: TrialCase, steps: ResultStore, session:
     """Ask the search method what the slot runs with, and make the trial's `TrialRun`."""
     spec, slot = case.sweep.spec, case.slot
     params = case.sweep.method.start(slot)
-    trial_identity = identity(spec, slot, item.nodeid, params, with_params(spec.config, params))
+    trial_identity = identity(case, item.nodeid, params, with_params(spec.config, params))
     pruner = None
     if spec.early_terminate and spec.metric:
         pruner = Pruner(spec.early_terminate, spec.metric, steps, session, spec.name, slot.id)
-    directory = case.sweep.trial_dir(slot)
+    directory = case.sweep.report_dir / trial_identity["dir"]
     handle = Trial(sweep=spec.name, trial_id=slot.id, params=params, directory=directory, on_log=pruner)
     run = item.stash[_STARTED] = TrialRun(case, trial_identity, handle)
     return run
@@ -120,22 +117,5 @@ def started(item: pytest.Item) -> TrialRun | None:
 def unstarted_identity(item: pytest.Item, case: TrialCase) -> Identity:
     """The identity of a trial that failed before it could start (its method could not say)."""
     found = unknown_identity(item.nodeid, case.slot.params)
-    spec = case.sweep.spec
-    return {**found, "sweep": spec.name, "file": spec.display, "trial": case.slot.id}
-
-
-def classify(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
-    """The outcome of a trial and a one-line message, from how its phase ended."""
-    if excinfo is None:
-        return "passed", ""
-    error = excinfo.value
-    if isinstance(error, ExpectationFailed):
-        return "failed", "\n".join(error.missed)
-    if isinstance(error, TrialCrashed):
-        return "crashed", str(error.msg)
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if isinstance(error, pytest.skip.Exception):
-        return ("pruned" if getattr(error, "pruned", False) else "skipped"), message
-    if TIMEOUT_TEXT in str(error):
-        return "timeout", message
-    return "error", f"{type(error).__name__}: {message}" if message else type(error).__name__
+    spec, slot = case.sweep.spec, case.slot
+    return {**found, "sweep": spec.name, "file": spec.display, "trial": slot.id, "dir": case.sweep.trial_folder(slot)}

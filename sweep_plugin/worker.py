@@ -10,21 +10,20 @@ kills its worker is still known by its parameters.
 
 from __future__ import annotations
 
-import sqlite3
-import warnings
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from . import jsonreport
-from .context import SweepContext, SweepWarning
-from .judge import check_expectations
+from .context import SweepContext, warn_about
+from .judge import check_expectations, hidden_names
+from .outcomes import classify
 from .records import Record, make_record
 from .resume import resume
-from .store import MEMORY, ResultStore
-from .sweeprun import case_of
-from .trialrun import classify, start_trial, started, unstarted_identity
+from .store import MEMORY, ResultStore, StoreError
+from .sweeprun import assign_folders, case_of
+from .trialrun import TrialRun, start_trial, started, unstarted_identity
 
 
 def worker_id(config: pytest.Config) -> str:
@@ -42,13 +41,24 @@ class SweepWorker:
         self.worker = worker_id(config)
         self.store = ResultStore(self.settings.store_path) if self.settings.store else None
         self.steps = self.store or ResultStore(MEMORY)  # where logged values wait for pruning
+        self.hidden_warned: set[tuple[str, str]] = set()
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """With ``--sweep-resume``, deselect trials whose results are stored (after collection)."""
-        if not (self.settings.resume and self.store):
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
+        """Name every sweep's folder from all collected trials (before ``-k`` or ``-m`` deselect any);
+        then, with ``--sweep-resume``, deselect trials whose results are stored."""
+        assign_folders({id(case.sweep): case.sweep for item in items if (case := case_of(item))}.values())
+        yield
+        if self.settings.resume and self.store:
+            self._resume(items)
+
+    def _resume(self, items: list[pytest.Item]) -> None:
+        assert self.store is not None
+        try:
+            keep, reused, records = resume(items, self.store, self.context.run.started, self.settings.baseline)
+        except StoreError as exc:
+            self._lose_store(exc, "--sweep-resume reuses nothing")
             return
-        keep, reused, records = resume(items, self.store, self.context.run.started, self.settings.baseline)
         if reused:
             items[:] = keep
             self.config.hook.pytest_deselected(items=reused)
@@ -60,6 +70,21 @@ class SweepWorker:
         is_worker = hasattr(self.config, "workerinput")
         if is_worker and self.settings.report and any(case_of(item) for item in session.items):
             jsonreport.turn_on_worker(self.config, self.settings.report_dir)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """Store the trial's record and tell its search method, after the item's whole protocol.
+
+        That is outside any timeout's window (pytest-timeout's wrapper, made
+        before this role is registered, is inside this one), inside pytest's
+        warning capture, and before the next trial starts.
+        """
+        try:
+            return (yield)
+        finally:
+            run = started(item)
+            if run is not None and run.final is not None:
+                self._finish(item, run)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -75,9 +100,23 @@ class SweepWorker:
         run = started(item)
         if run is not None:
             spec, slot = run.case.sweep.spec, run.case.slot
+            self._warn_hidden(run)
             baseline = self.settings.baseline.get((spec.name, slot.id), {})
             check_expectations(spec, run.params, run.handle.metrics, baseline)
         return result
+
+    def _warn_hidden(self, run: TrialRun) -> None:
+        """Once per sweep and name: a metric named like a parameter (or ``baseline.x``) that ``expect`` reads."""
+        spec = run.case.sweep.spec
+        for name in hidden_names(spec, run.params, run.handle.metrics):
+            if (run.case.sweep.owner, name) not in self.hidden_warned:
+                self.hidden_warned.add((run.case.sweep.owner, name))
+                what = "a baseline value" if name.startswith("baseline.") else "the parameter"
+                warn_about(
+                    spec.file,
+                    f"{spec.display}: the metric {name!r} hides {what} {name!r} in expect, which reads the metric;"
+                    " rename the metric (or name the parameter by its full dotted path)",
+                )
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -121,17 +160,22 @@ class SweepWorker:
             return make_record(unstarted_identity(item, case), outcome=outcome, message=message, worker=self.worker)
         if run.final is not None and run.final[0] is call:
             return run.final[1]
-        record = run.end(call, worker=self.worker, attempts=getattr(item, "execution_count", 1))
-        self._store(item, record)
-        run.case.sweep.method.finish(run.case.slot, record)
-        return record
+        return run.end(call, worker=self.worker, attempts=getattr(item, "execution_count", 1))
 
-    def _store(self, item: pytest.Item, record: Record) -> None:
-        if self.store is None:
-            return
-        try:
-            self.store.put(self.context.run.session, record)
-        except sqlite3.Error as exc:  # the trial's result still reaches the report
-            message = f"{item.nodeid}: result not stored in {self.store.path}: {exc}"
-            warnings.warn(SweepWarning(message), stacklevel=1)
+    def _finish(self, item: pytest.Item, run: TrialRun) -> None:
+        """Put the final record in the store (the report gets it anyway) and tell the search method."""
+        assert run.final is not None
+        record = run.final[1]
+        if self.store is not None:
+            try:
+                self.store.put(self.context.run.session, record)
+            except StoreError as exc:
+                self._lose_store(exc, "results reach the report only")
+        run.case.sweep.method.finish(run.case.slot, record)
+
+    def _lose_store(self, problem: StoreError, consequence: str) -> None:
+        """Warn once that the store is unusable, and go on without it (pruning keeps to this process)."""
+        warn_about(self.settings.store_path, f"result store unusable, {consequence}: {problem.__cause__ or problem}")
+        self.store = None
+        self.steps = ResultStore(MEMORY)
 

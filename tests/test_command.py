@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from sweep_plugin.command import TrialCrashed, read_metrics, run_command
+from sweep_plugin.command import read_metrics, run_command
+from sweep_plugin.outcomes import TrialCrashed
 from sweep_plugin.trial import Trial
 
 # One helper program for every test; its first argument says what to do.
@@ -243,7 +244,7 @@ def test_a_bad_metrics_line_is_an_error_naming_file_and_line(tool: pytest.Pytest
     result = tool.runpytest()
     result.assert_outcomes(failed=1)
     metrics = trial_dir(tool, only_record(tool)) / "metrics.jsonl"
-    result.stdout.fnmatch_lines([f"{metrics}:2: {problem}*", "FAILED *CommandError: *"])
+    result.stdout.fnmatch_lines([f"{metrics}:2: {problem}*", "FAILED *TrialError: *"])
     assert "sweep_plugin/" not in result.stdout.str()
     record = only_record(tool)
     assert record["outcome"] == "error"

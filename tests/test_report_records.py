@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,5 +153,9 @@ def test_sweeps_of_the_same_name_get_their_own_folders() -> None:
         {"sweep": "s", "trial": "a:1", "nodeid": "two/sweep_s.yaml::s[a:1]"},
         {"sweep": "../odd name", "trial": "a:1", "nodeid": "x.yaml::odd[a:1]"},
     ]
-    assert [s.folder for s in group_sweeps(records)] == ["s", "s-2", "odd_name"]
+    folders = [s.folder for s in group_sweeps(records)]
+    assert re.fullmatch(r"s-[0-9a-f]{6}", folders[0]) and re.fullmatch(r"s-[0-9a-f]{6}", folders[1])
+    assert folders[0] != folders[1] and folders[2] == "odd_name"
+    records[0]["dir"] = "s-mnist/trials/a=1"  # the folder the trials were written to wins
+    assert group_sweeps(records)[0].folder == "s-mnist"
     assert summary_lines(records)[0] == "s (one/sweep_s.yaml::s): 1 trial: 1 error"

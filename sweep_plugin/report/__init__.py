@@ -19,6 +19,7 @@ filled in.
 from __future__ import annotations
 
 from ..records import FINISHED, OUTCOMES, Metric, normalize_record
+from .publish import ReportInterrupted
 from .records import (
     ReportError,
     best_record,
@@ -34,6 +35,7 @@ __all__ = [
     "OUTCOMES",
     "Metric",
     "ReportError",
+    "ReportInterrupted",
     "SweepReportWarning",
     "best_record",
     "load_reports",

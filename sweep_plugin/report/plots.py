@@ -19,12 +19,14 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
+from ..ids import digest
 from .analysis import SweepData, fmt, grouped, is_binned, numeric
 
 if TYPE_CHECKING:
@@ -77,11 +79,12 @@ def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | Non
     if data.metric is not None:
         yield "importance.png", lambda: _render(importance_plot, data)
         yield "heatmap.png", lambda: _render(heatmap_plot, data)
-        for param in data.ranked_params()[:MAX_PARAM_PLOTS]:
-            yield f"{slug(data.metric.name)}_vs_{slug(param)}.png", _bind(metric_vs_param_plot, data, param)
+        params = data.ranked_params()[:MAX_PARAM_PLOTS]
+        for param, param_slug in zip(params, unique_slugs(params), strict=True):
+            yield f"{slug(data.metric.name)}_vs_{param_slug}.png", _bind(metric_vs_param_plot, data, param)
     metrics = [str(m) for m in data.history["metric"].unique()[:MAX_CURVE_METRICS]]
-    for name in metrics:
-        yield f"curves_{slug(str(name))}.png", _bind(curves_plot, data, name)
+    for name, name_slug in zip(metrics, unique_slugs(metrics), strict=True):
+        yield f"curves_{name_slug}.png", _bind(curves_plot, data, name)
 
 
 def _bind(plot: Callable[..., Figure | None], data: SweepData, arg: Any) -> Callable[[], bytes | None]:
@@ -91,6 +94,13 @@ def _bind(plot: Callable[..., Figure | None], data: SweepData, arg: Any) -> Call
 def slug(name: str) -> str:
     """A file-name-safe version of a metric or parameter name."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "x"
+
+
+def unique_slugs(names: list[str]) -> list[str]:
+    """`slug` of each name; names that slug alike (``val/acc``, ``val_acc``) add a hash, so no plot replaces another."""
+    slugs = [slug(name) for name in names]
+    clashes = Counter(s.casefold() for s in slugs)
+    return [s if clashes[s.casefold()] == 1 else f"{s}_{digest(name, 6)}" for s, name in zip(slugs, names, strict=True)]
 
 
 def _render(plot: Callable[..., Figure | None], *args: Any) -> bytes | None:

@@ -17,13 +17,13 @@ returned metrics) and its metric value is a finite number.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from ..ids import safe_name, sweep_folders
 from ..records import FINISHED, OUTCOMES, Metric, Record, finite, is_number, normalize_record
 
 _MINIMIZE_HINTS = ("loss", "error", "err", "mse", "mae", "rmse", "nll", "perplexity", "time", "latency")
@@ -187,8 +187,9 @@ def group_sweeps(records: Iterable[Mapping[str, Any]]) -> list[Sweep]:
 
     A sweep is a sweep name and the nodeid up to ``[`` (``file.yaml::name``,
     or ``test_x.py::test_fn`` for a Python test marked with a sweep), so
-    trial ids are unique within it. Each sweep gets a folder name that is safe on any filesystem and unique
-    (``name``, ``name-2``… when two files define sweeps of the same name).
+    trial ids are unique within it. Its folder is the one its trials' folders
+    are in (the record's ``dir``), so the report and the trials agree; for
+    records without one, the plugin's naming (`sweep_folders`) is applied.
     """
     groups: dict[tuple[str, str], Sweep] = {}
     for rec in records:
@@ -197,24 +198,11 @@ def group_sweeps(records: Iterable[Mapping[str, Any]]) -> list[Sweep]:
         if key not in groups:
             groups[key] = Sweep(name=name, file=file, folder="", key=key[1])
         groups[key].records.append(rec)
-    used: set[str] = set()
-    for sweep in groups.values():
-        sweep.folder = _unique(_safe_name(sweep.name), used)
+    named = sweep_folders([(safe_name(name) or "sweep", owner) for name, owner in groups])
+    for (name, owner), sweep in groups.items():
+        folder = str(sweep.records[0].get("dir") or "").partition("/")[0]
+        sweep.folder = folder if safe_name(folder) == folder and folder else named[(safe_name(name) or "sweep", owner)]
     return list(groups.values())
-
-
-def _safe_name(name: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "sweep"
-    return safe[:100]
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate, n = name, 1
-    while candidate.lower() in used:
-        n += 1
-        candidate = f"{name}-{n}"
-    used.add(candidate.lower())
-    return candidate
 
 
 def sweep_metric(records: Iterable[Mapping[str, Any]]) -> Metric | None:

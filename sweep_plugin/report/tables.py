@@ -44,7 +44,8 @@ def trials_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for name in params:
         columns[f"params.{name}"] = _column([_cell(rec["params"].get(name)) for rec in records])
     for name in metrics:
-        columns[f"metrics.{name}"] = _column([_cell(rec["metrics"].get(name)) for rec in records])
+        # object dtype: a trial without the metric (None, an empty cell) stays apart from a NaN it reported
+        columns[f"metrics.{name}"] = pd.Series([_cell(rec["metrics"].get(name)) for rec in records], dtype=object)
     columns["message"] = [rec["message"] for rec in records]
     for col in TRAILING_COLUMNS:
         columns[col] = [rec[col] for rec in records]
@@ -197,11 +198,18 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def _csv_values(column: pd.Series) -> list[Any]:
-    """A column as Python values, with None (an empty cell) for missing ones."""
+    """A column as Python values, with None (an empty cell) for missing ones.
+
+    In an object column only None is missing: a float NaN there is a value, written
+    ``nan`` as infinities are written ``inf`` (the csv module's own spelling).
+    """
+    if column.dtype == object:
+        result: list[Any] = column.tolist()
+        return result
     values = column.astype(object)
     if column.hasnans:
         values = values.where(column.notna(), None)
-    result: list[Any] = values.tolist()
+    result = values.tolist()
     return result
 
 

@@ -1,9 +1,11 @@
-"""write_report: every report file from a list of trial records.
+"""write_report: every report file from a list of trial records, published whole.
 
 Writing a report must never fail the user's test session: each file is
 produced on its own, and if one cannot be (odd data the code did not
 foresee, a full disk), a ``SweepReportWarning`` names it and the others are
-still written. Only an out_dir that cannot be created raises (``OSError``).
+still written. The files are staged and published together (`publish`), so
+readers never see a mix of two reports. Only an out_dir that cannot be
+created, or that another session holds too long, raises (``OSError``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..records import normalize_record
+from .publish import ReportInterrupted, publish, staging_folder
 from .records import Sweep, group_sweeps
 
 T = TypeVar("T")
@@ -26,15 +29,18 @@ class SweepReportWarning(UserWarning):
 
 
 class _Writer:
-    """Collects written paths and problems while the report is produced."""
+    """Collects written paths and problems while the report is produced (into the staging folder)."""
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, abandon: Callable[[], bool]) -> None:
         self.out_dir = out_dir
+        self.abandon = abandon
         self.written: list[Path] = []
         self.notes: list[str] = []
 
     def guard(self, what: str, func: Callable[..., T], *args: Any) -> T | None:
         """``func(*args)``, or None with a warning if it raised."""
+        if self.abandon():
+            raise ReportInterrupted(f"interrupted before {what}")
         try:
             return func(*args)
         except Exception as exc:  # a report problem must not end the session
@@ -49,26 +55,37 @@ class _Writer:
             self.written.append(path)
 
 
-def write_report(records: Iterable[Mapping[str, Any]], out_dir: str | PathLike[str]) -> list[Path]:
-    """Write summary.csv, one folder per sweep, and index.html under ``out_dir``.
+def write_report(
+    records: Iterable[Mapping[str, Any]],
+    out_dir: str | PathLike[str],
+    json_report: str | None = None,
+    abandon: Callable[[], bool] = lambda: False,
+) -> list[Path]:
+    """Write summary.csv, one folder per sweep, and index.html under ``out_dir``, all at once.
 
     ``records`` are trial metadata dicts (as stored by the plugin, or from
-    ``records_from_json_report``). Returns the paths written: summary.csv
-    first, index.html last.
+    ``records_from_json_report``); ``json_report`` is report.json's text,
+    published with the rest. Returns the paths written: report.json and
+    summary.csv first, index.html last. `ReportInterrupted` if ``abandon``
+    said so: then nothing of this report is published.
     """
     from . import html, tables
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(out)
     records = [normalize_record(rec) for rec in records]
-    writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), out / "summary.csv"))
-    sweeps = group_sweeps(records)
-    results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
-    page = writer.guard("index.html", html.render_index, results, writer.notes)
-    if page is not None:
-        writer.file("index.html", tables.atomic_write, out / "index.html", page)
-    return writer.written
+    with staging_folder(out) as staging:
+        writer = _Writer(staging, abandon)
+        if json_report is not None:
+            writer.file("report.json", tables.atomic_write, staging / "report.json", json_report)
+        writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), staging / "summary.csv"))
+        sweeps = group_sweeps(records)
+        results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
+        page = writer.guard("index.html", html.render_index, results, writer.notes)
+        if page is not None:
+            writer.file("index.html", tables.atomic_write, staging / "index.html", page)
+        staged = [path.relative_to(staging) for path in writer.written]
+        return publish(staging, out, staged, _stale(out, staged, [sweep.folder for sweep in sweeps]))
 
 
 def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
@@ -77,7 +94,6 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
 
     folder = writer.out_dir / sweep.folder
     folder.mkdir(parents=True, exist_ok=True)
-    stale = {p.name for p in folder.iterdir() if p.suffix == ".png" or p.name in _OWN_FILES}
     data = analysis.analyse(sweep)
     label = sweep.folder
     writer.file(f"{label}/trials.csv", tables.write_csv, data.trials, folder / "trials.csv")
@@ -94,11 +110,17 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
         if png:
             images[name] = png
             writer.file(f"{label}/{name}", tables.atomic_write, folder / name, png)
-    _remove_stale(folder, stale - {p.name for p in writer.written if p.parent == folder})
     return data, images
 
 
-def _remove_stale(folder: Path, names: set[str]) -> None:
-    """Delete plots and best files of an earlier report that this one did not write."""
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
+def _stale(out: Path, staged: list[Path], folders: Iterable[str]) -> list[Path]:
+    """Plots and best files of an earlier report, in this report's sweep folders, that it does not replace."""
+    new = set(staged)
+    stale = []
+    for folder in folders:
+        if (out / folder).is_dir():
+            for path in (out / folder).iterdir():
+                relative = Path(folder) / path.name
+                if (path.suffix == ".png" or path.name in _OWN_FILES) and relative not in new:
+                    stale.append(relative)
+    return stale

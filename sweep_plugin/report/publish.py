@@ -1,0 +1,126 @@
+"""Publishing a report whole: written into a staging folder, then moved into place at once.
+
+A report is a set of files that must agree (report.json, summary.csv, the
+sweep folders, index.html). They are written into a temporary folder inside
+the report folder; only when all are there are they moved into place, one
+``os.replace`` each, under an exclusive lock on the report folder and with
+interrupts held back for those few renames. A kill or Ctrl-C while the
+report is written leaves the previous report as it was, and two sessions
+that share a report folder each publish a whole set in turn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import FrameType
+
+LOCK_FILE = ".report.lock"
+LOCK_WAIT_S = 60.0
+STAGING_PREFIX = ".staging-"
+
+
+class ReportBusy(OSError):
+    """Another session held the report folder for longer than we wait."""
+
+
+class ReportInterrupted(Exception):
+    """The user asked twice to stop while the report was written: it is left unpublished."""
+
+
+@contextlib.contextmanager
+def staging_folder(out: Path) -> Iterator[Path]:
+    """A fresh folder inside ``out`` for the new report's files, removed afterwards."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish(staging: Path, out: Path, files: Iterable[Path], stale: Iterable[Path]) -> list[Path]:
+    """Move ``files`` (relative to ``staging``) into ``out`` and delete ``stale`` ones; the paths now in place."""
+    placed = []
+    with _exclusive(out / LOCK_FILE), _signals_held():
+        for relative in files:
+            target = out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / relative, target)
+            placed.append(target)
+        for relative in stale:
+            (out / relative).unlink(missing_ok=True)
+    return placed
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    with lock_path.open("a") as handle:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    message = f"{lock_path.parent} is busy: another session has been writing its report for long"
+                    raise ReportBusy(message) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the files move (delivered right after)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class DeferredInterrupts:
+    """While a report is written: a first Ctrl-C lets it finish, a second one abandons it.
+
+    Neither raises where it lands (inside an import, say); the writer asks
+    `abandon` between files and stops cleanly, leaving the previous report.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = 0
+        self._previous: object = None
+
+    def __enter__(self) -> DeferredInterrupts:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.pressed += 1
+
+    def abandon(self) -> bool:
+        """Whether the user pressed Ctrl-C twice: stop writing, publish nothing."""
+        return self.pressed >= 2
