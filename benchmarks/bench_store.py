@@ -155,7 +155,7 @@ for rec in records:
 # the worker's path per trial: the config hash, then put (another session, same file)
 for rec in records:
     start = time.perf_counter()
-    store.put("bench-hash-put", {**rec, "hash": config_hash(rec["config"], "models:train")})
+    store.put("bench-hash-put", {**rec, "hash": config_hash(rec["config"], "models:train", "sweep_grid.yaml::grid")})
     both.append(time.perf_counter() - start)
 store.close()
 

@@ -53,9 +53,23 @@ class Command:
 
     reference: str | tuple[str, ...]  # the command as the sweep file writes it
     cwd: Path
+    code: str = ""  # a hash of the program file it names (resume reruns a trial when it changes)
 
     def run(self, config: dict[str, Any], trial: Trial) -> None:
         run_command(self.reference, config, trial, cwd=self.cwd)
+
+
+def program_file(command: str | tuple[str, ...], cwd: Path) -> Path | None:
+    """The file a command runs, where it names one: ``python train.py`` is train.py, ``./run.sh`` run.sh."""
+    argv = split_command(command)
+    runs_python = Path(argv[0]).name in PYTHON_NAMES
+    for arg in argv[1:] if runs_python else argv[:1]:
+        if arg == "-m" or "{" in arg:  # a module, or a placeholder: not a file known now
+            return None
+        if not arg.startswith("-"):
+            path = cwd / arg
+            return path if path.is_file() else None
+    return None
 
 
 def split_command(command: str | tuple[str, ...] | list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from .errors import SweepError, did_you_mean
+from .ids import file_digest
 from .outcomes import TrialError
 from .trial import Trial
 
@@ -34,6 +35,7 @@ class Experiment:
     reference: str  # "module:function", as the sweep file writes it
     function: Function
     asked: tuple[str, ...]  # the arguments its signature asks for
+    code: str = ""  # a hash of the source file that defines it (resume reruns a trial when it changes)
 
     def run(self, config: dict[str, Any], trial: Trial) -> None:
         returned = call_experiment(self.function, self.asked, config, trial)
@@ -66,7 +68,7 @@ def load_experiment(reference: str, folders: Iterable[Path]) -> Experiment:
         names = [n for n in dir(module) if not n.startswith("_")]
         hint = did_you_mean(function_name, names)
         raise SweepError(f"module {module_name!r} has no function {function_name!r}{hint}", key="experiment")
-    return Experiment(reference, function, _asked_arguments(function, reference))
+    return Experiment(reference, function, _asked_arguments(function, reference), file_digest(module.__file__))
 
 
 def import_module(name: str, folders: Iterable[Path]) -> ModuleType:

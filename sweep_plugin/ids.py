@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 MAX_VALUE = 32  # characters of one value in an id; a longer one is shortened
@@ -74,6 +75,16 @@ def format_value(value: Any, precise: bool = False) -> str:
 def digest(text: str, length: int = 8) -> str:
     """A short stable hash of ``text`` (the same on every machine and run)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def file_digest(path: str | Path | None) -> str:
+    """A short hash of a file's bytes, or ``""`` for no file (a built-in module, a program on PATH)."""
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
 
 
 def _safe(text: object) -> str:

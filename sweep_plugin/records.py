@@ -60,7 +60,8 @@ class Identity(TypedDict):
     nodeid: str
     params: dict[str, Any]  # flat dotted paths, as the trial ran with them
     config: dict[str, Any]  # the merged nested config
-    hash: str  # the store's key: the merged config and what it runs
+    hash: str  # the store's key: the sweep, the merged config and what it runs
+    code: str  # a hash of the code the trial ran: the experiment's source file, or the command's program
     dir: str  # the trial's own folder, relative to the report folder (its sweep's folder first)
     metric: dict[str, str] | None
     scales: dict[str, str]  # parameter -> log, linear or categorical (for plots)
@@ -116,6 +117,7 @@ def unknown_identity(nodeid: str, params: Mapping[str, Any] | None = None) -> Id
         params=dict(params or {}),
         config={},
         hash="",
+        code="",
         dir="",
         metric=None,
         scales={},
@@ -153,6 +155,7 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         params=_mapping(meta.get("params")),
         config=_mapping(meta.get("config")),
         hash=_text(meta.get("hash")),
+        code=_text(meta.get("code")),
         dir=_text(meta.get("dir")),
         metric=metric.as_dict() if metric else None,
         scales={str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},

@@ -8,6 +8,7 @@ judged by today's ``expect``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import with_params
@@ -23,10 +24,25 @@ if TYPE_CHECKING:
     from .store import ResultStore
 
 
-def resume(
-    items: list[pytest.Item], store: ResultStore, before: float, baseline: Baseline
-) -> tuple[list[pytest.Item], list[pytest.Item], list[Record]]:
-    """Split ``items`` into those to run and those with a stored result (and its record)."""
+@dataclass
+class Resumption:
+    """What ``--sweep-resume`` found for the collected trials."""
+
+    run: list[pytest.Item]  # trials to run
+    reused: list[pytest.Item]  # trials with a stored result (deselected)
+    records: list[Record]  # their records, judged by today's ``expect``
+    code_changed: int = 0  # stored results set aside: the experiment's or program's file changed since
+
+    def note(self) -> str:
+        """The line collection prints."""
+        note = f"sweep-resume: {len(self.records)} finished trials reused, not run again"
+        if self.code_changed:
+            note += f"; {self.code_changed} stored results set aside because their code changed"
+        return note
+
+
+def resume(items: list[pytest.Item], store: ResultStore, before: float, baseline: Baseline) -> Resumption:
+    """Split ``items`` into those to run and those with a stored result of the same config and code."""
     wanted: list[tuple[str, pytest.Item, TrialCase]] = []
     for item in items:
         case = case_of(item)
@@ -34,11 +50,21 @@ def resume(
             wanted.append((trial_hash(case.sweep.spec, case.slot.params), item, case))
     stored = store.finished((digest for digest, _, _ in wanted), before) if wanted else {}
     reused: dict[int, Record] = {}
+    code_changed = 0
     for digest, item, case in wanted:
-        if digest in stored:
-            reused[id(item)] = resumed_record(case, item.nodeid, digest, json.loads(stored[digest]), baseline)
-    keep = [item for item in items if id(item) not in reused]
-    return keep, [item for item in items if id(item) in reused], list(reused.values())
+        if digest not in stored:
+            continue
+        old = json.loads(stored[digest])
+        if old.get("code", "") != (case.sweep.target.code if case.sweep.target else ""):
+            code_changed += 1
+            continue
+        reused[id(item)] = resumed_record(case, item.nodeid, digest, old, baseline)
+    return Resumption(
+        run=[item for item in items if id(item) not in reused],
+        reused=[item for item in items if id(item) in reused],
+        records=list(reused.values()),
+        code_changed=code_changed,
+    )
 
 
 def resumed_record(case: TrialCase, nodeid: str, digest: str, stored: Record, baseline: Baseline) -> Record:

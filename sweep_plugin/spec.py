@@ -87,6 +87,11 @@ class SweepSpec:
     key_lines: dict[str, int] = field(default_factory=dict)  # line of each top-level key
 
     @property
+    def key(self) -> str:
+        """The sweep among all others: its file and name (what its node ids start with)."""
+        return f"{self.display}::{self.name}"
+
+    @property
     def reference(self) -> str | tuple[str, ...] | None:
         """What a trial runs, as written: the experiment or the command (part of the store's hash)."""
         return self.experiment or self.command

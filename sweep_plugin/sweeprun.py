@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from .command import Command, check_command
+from .command import Command, check_command, program_file
 from .errors import SweepError
 from .experiment import load_experiment
-from .ids import sweep_folders
+from .ids import file_digest, sweep_folders
 from .outcomes import ExpectationFailed
 from .search import no_such_method
 
@@ -35,6 +35,9 @@ class Target(Protocol):
 
     @property
     def reference(self) -> str | tuple[str, ...]: ...
+
+    @property
+    def code(self) -> str: ...
 
     def run(self, config: dict[str, Any], trial: Trial) -> None: ...
 
@@ -104,7 +107,8 @@ def load_target(spec: SweepSpec, rootdir: Path) -> Target:
     """What each trial of a sweep file runs: its experiment function or its command."""
     if spec.command is not None:
         check_command(spec.command, spec)
-        return Command(spec.command, spec.file.parent)
+        folder = spec.file.parent
+        return Command(spec.command, folder, file_digest(program_file(spec.command, folder)))
     if spec.experiment is None:
         raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
     return load_experiment(spec.experiment, [spec.file.parent, rootdir])

@@ -28,15 +28,15 @@ if TYPE_CHECKING:
     from .store import ResultStore
     from .sweeprun import TrialCase
 
-def config_hash(config: Mapping[str, Any], reference: object) -> str:
-    """Identity of a trial's work: its merged config and what it runs."""
-    text = json.dumps({"config": config, "target": reference}, sort_keys=True, default=str)
+def config_hash(config: Mapping[str, Any], reference: object, sweep: str) -> str:
+    """Identity of a trial's work: its sweep, its merged config and what it runs (as written)."""
+    text = json.dumps({"sweep": sweep, "config": config, "target": reference}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def trial_hash(spec: SweepSpec, params: Mapping[str, Any]) -> str:
     """The hash of the config a trial with ``params`` gets, without copying the whole config."""
-    return config_hash(overlay(spec.config, params), spec.reference)
+    return config_hash(overlay(spec.config, params), spec.reference, spec.key)
 
 
 def identity(
@@ -52,6 +52,7 @@ def identity(
         params=params,
         config=config,
         hash=digest or trial_hash(spec, params),
+        code=case.sweep.target.code if case.sweep.target else "",
         dir=case.sweep.trial_folder(slot),
         metric=spec.metric.as_dict() if spec.metric else None,
         scales=spec.scales,

@@ -55,15 +55,16 @@ class SweepWorker:
     def _resume(self, items: list[pytest.Item]) -> None:
         assert self.store is not None
         try:
-            keep, reused, records = resume(items, self.store, self.context.run.started, self.settings.baseline)
+            found = resume(items, self.store, self.context.run.started, self.settings.baseline)
         except StoreError as exc:
             self._lose_store(exc, "--sweep-resume reuses nothing")
             return
-        if reused:
-            items[:] = keep
-            self.config.hook.pytest_deselected(items=reused)
-            self.context.resumed.extend(records)
-            self.context.notes.append(f"sweep-resume: {len(records)} finished trials reused, not run again")
+        if found.reused:
+            items[:] = found.run
+            self.config.hook.pytest_deselected(items=found.reused)
+            self.context.resumed.extend(found.records)
+        if found.reused or found.code_changed:
+            self.context.notes.append(found.note())
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """An xdist worker turns its half of the JSON report on once trials are collected."""

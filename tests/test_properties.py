@@ -285,7 +285,7 @@ def test_resume_looks_up_the_hash_the_worker_stores(config: dict[str, Any], data
         return  # a made-up path through a scalar: the sweep file is refused at collection
     spec = sweep({}, config=config, experiment="models:train")
     before = copy.deepcopy(config)
-    assert trial_hash(spec, params) == config_hash(merged, "models:train")
+    assert trial_hash(spec, params) == config_hash(merged, "models:train", "sweep_s.yaml::s")
     assert config == before  # the cheap hash shares the config but never changes it
 
 

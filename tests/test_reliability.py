@@ -255,3 +255,26 @@ def test_resume_reads_only_the_trials_asked_for(tmp_path: Path) -> None:
     assert json.loads(found["h1"])["outcome"] == "failed"  # the latest finished one
     assert json.loads(found["h7"])["outcome"] == "passed"  # an error is not finished
     assert store.finished([], before=float("inf")) == {}
+
+
+def test_resume_reruns_trials_whose_code_changed_and_says_so(project: pytest.Pytester) -> None:
+    run_session(project)
+    started(project)
+    models = project.path / "models.py"
+    models.write_text(models.read_text().replace('return {"score": float(x)}', 'return {"score": 2.0 * x}'))
+    result = run_session(project, "--sweep-resume")
+    expected = "sweep-resume: 0 finished trials reused, not run again; 6 stored results set aside because their code"
+    assert expected + " changed" in result.stdout
+    assert sorted(started(project)) == sorted(ALL)
+    assert result.returncode == 0, result.stdout  # x:1 now scores 2: it passes
+    again = run_session(project, "--sweep-resume")
+    assert "sweep-resume: 6 finished trials reused, not run again" in again.stdout
+    assert started(project) == []
+
+
+def test_a_sweep_never_resumes_another_sweeps_results(project: pytest.Pytester) -> None:
+    run_session(project)
+    started(project)
+    project.makefile(".yaml", sweep_s=sweep().replace("experiment:", "name: other\nexperiment:"))
+    run_session(project, "--sweep-resume")
+    assert sorted(started(project)) == sorted(ALL)  # same config and experiment, another sweep: runs
