@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -201,13 +200,13 @@ def test_ctrl_c_while_the_report_is_written_leaves_one_report_whole(project: pyt
 
 
 SLOW_REPORT_CONFTEST = """
-import time
+import os, time
 import sweep_plugin.report.tables as tables
 
 original = tables.write_csv
 
 def slow_write_csv(*args):
-    time.sleep(0.3)
+    time.sleep(float(os.environ.get("SLOW_CSV", "0")))
     return original(*args)
 
 tables.write_csv = slow_write_csv
@@ -215,14 +214,24 @@ tables.write_csv = slow_write_csv
 
 
 def test_two_sessions_sharing_a_report_folder_leave_one_coherent_report(project: pytest.Pytester) -> None:
+    """One session finishes its trials late while the other is still writing a slow report."""
     project.makeconftest(SLOW_REPORT_CONFTEST)
+    sleepy = "def train(config, trial):\n    import os, time; time.sleep(float(os.environ.get('SLEEP', '0')))"
+    project.makepyfile(models=MODELS.replace("def train(config, trial):", sleepy))
     project.makefile(".yaml", sweep_g=SWEEP.replace("x: [1, 2, 3, 4]", "x: [5, 6]"))
-    commands = [
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", name] for name in ("sweep_f.yaml", "sweep_g.yaml")
-    ]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    late = {**base, "SLEEP": "0.4"}  # sweep_f: 4 trials, done after 1.6 s, its report written fast
+    slow = {**base, "SLOW_CSV": "0.6"}  # sweep_g: done at once, its report written slowly
     sessions = [
-        subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for command in commands
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", name],
+            cwd=project.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name, env in (("sweep_f.yaml", late), ("sweep_g.yaml", slow))
     ]
     outputs = [process.communicate(timeout=180)[0] for process in sessions]
     assert all("passed" in output for output in outputs), outputs
@@ -232,7 +241,6 @@ def test_two_sessions_sharing_a_report_folder_leave_one_coherent_report(project:
     assert in_json in (ALL, ["x:5", "x:6"])
     index = (reports / "index.html").read_text()
     assert ("sweep_g.yaml" in index) == (in_json == ["x:5", "x:6"])
-    time.sleep(0)  # both sessions are done: nothing of either is left half-published
     assert not list(reports.glob(".staging-*"))
 
 
