@@ -25,6 +25,7 @@ from types import FrameType
 LOCK_FILE = ".report.lock"
 LOCK_WAIT_S = 60.0
 STAGING_PREFIX = ".staging-"
+STALE_STAGING_S = 3600.0
 
 
 class ReportBusy(OSError):
@@ -37,7 +38,14 @@ class ReportInterrupted(Exception):
 
 @contextlib.contextmanager
 def staging_folder(out: Path) -> Iterator[Path]:
-    """A fresh folder inside ``out`` for the new report's files, removed afterwards."""
+    """A fresh folder inside ``out`` for the new report's files, removed afterwards.
+
+    Staging folders that a killed session left behind (older than ``STALE_STAGING_S``) go too.
+    """
+    for left in out.glob(f"{STAGING_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_mtime > STALE_STAGING_S:
+                shutil.rmtree(left, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     try:
         yield staging
