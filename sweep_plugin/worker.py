@@ -85,7 +85,7 @@ class SweepWorker:
         finally:
             run = started(item)
             if run is not None and run.final is not None:
-                self._finish(item, run)
+                self._finish(run)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -163,7 +163,7 @@ class SweepWorker:
             return run.final[1]
         return run.end(call, worker=self.worker, attempts=getattr(item, "execution_count", 1))
 
-    def _finish(self, item: pytest.Item, run: TrialRun) -> None:
+    def _finish(self, run: TrialRun) -> None:
         """Put the final record in the store (the report gets it anyway) and tell the search method."""
         assert run.final is not None
         record = run.final[1]
