@@ -11,6 +11,7 @@ and prints one line per sweep.
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -154,11 +155,27 @@ class SweepController:
         if not self.trials_found:
             return
         self.final_records = self.all_records()
+        self._fail_orphaned_trials()
         _count_resumed_in_exit_status(session, self.context.resumed)
         if self.final_records and self.settings.report:
             self._write_report(session)
         for problem in self.problems:  # each said once, in the warnings summary
             warn_about(self.settings.report_dir, problem)
+
+    def _fail_orphaned_trials(self) -> None:
+        """Tell adaptive sweeps' studies that the trials of workers that died have failed."""
+        crashed = {f"{r['file']}::{r['sweep']}" for r in self.final_records if r["outcome"] == "crashed"}
+        if not crashed:
+            return
+        from .search.bayes import JOURNAL_FILE, fail_running
+
+        location = self.settings.storage or str(self.settings.report_dir / JOURNAL_FILE)
+        if "://" not in location and not Path(location).exists():
+            return  # no adaptive sweep ran here
+        try:
+            fail_running(location, crashed, self.context.run.session)
+        except Exception as exc:  # the study keeps them running; resume reruns them
+            self.problems.append(f"could not fail the crashed trials in the Optuna study {location}: {exc}")
 
     def _write_report(self, session: pytest.Session) -> None:
         """The report files, published whole; a problem becomes a warning, never a failure."""

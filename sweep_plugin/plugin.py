@@ -104,10 +104,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod | None:
-    """The built-in search methods: grid, random, lhs."""
-    from .search import builtin_method
+    """The built-in search methods: grid, random, lhs, bayes."""
+    from .search import SearchSettings, builtin_method
 
-    return builtin_method(spec)
+    context = sweep_context(config)
+    settings = context.settings
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    return builtin_method(
+        spec,
+        SearchSettings(
+            trials=settings.trials,
+            storage=settings.storage,
+            report_dir=settings.report_dir,
+            session=context.run.session,
+            worker=str(workerinput.get("workerid", "main")),
+            resume=settings.resume,
+            rerun_failed=bool(getattr(config.option, "lf", False)),
+        ),
+    )
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import with_params
 from .judge import missed_expectations
@@ -43,22 +43,23 @@ class Resumption:
 
 def resume(items: list[pytest.Item], store: ResultStore, before: float, baseline: Baseline) -> Resumption:
     """Split ``items`` into those to run and those with a stored result of the same config and code."""
-    wanted: list[tuple[str, pytest.Item, TrialCase]] = []
+    wanted: list[tuple[str, pytest.Item, TrialCase, dict[str, Any]]] = []
     for item in items:
         case = case_of(item)
-        if case is not None and case.sweep.target is not None and case.slot.params is not None:
-            wanted.append((trial_hash(case.sweep.spec, case.slot.params), item, case))
-    stored = store.finished((digest for digest, _, _ in wanted), before) if wanted else {}
+        params = case.sweep.method.resumable(case.slot) if case is not None and case.sweep.target else None
+        if case is not None and params is not None:
+            wanted.append((trial_hash(case.sweep.spec, params), item, case, params))
+    stored = store.finished((digest for digest, *_ in wanted), before) if wanted else {}
     reused: dict[int, Record] = {}
     code_changed = 0
-    for digest, item, case in wanted:
+    for digest, item, case, params in wanted:
         if digest not in stored:
             continue
         old = json.loads(stored[digest])
         if old.get("code", "") != (case.sweep.target.code if case.sweep.target else ""):
             code_changed += 1
             continue
-        reused[id(item)] = resumed_record(case, item.nodeid, digest, old, baseline)
+        reused[id(item)] = resumed_record(case, item.nodeid, digest, params, old, baseline)
     return Resumption(
         run=[item for item in items if id(item) not in reused],
         reused=[item for item in items if id(item) in reused],
@@ -67,10 +68,11 @@ def resume(items: list[pytest.Item], store: ResultStore, before: float, baseline
     )
 
 
-def resumed_record(case: TrialCase, nodeid: str, digest: str, stored: Record, baseline: Baseline) -> Record:
+def resumed_record(
+    case: TrialCase, nodeid: str, digest: str, params: dict[str, Any], stored: Record, baseline: Baseline
+) -> Record:
     """A stored result (a record the plugin wrote) as this trial's record, judged by today's ``expect``."""
     spec, slot = case.sweep.spec, case.slot
-    params = dict(slot.params or {})
     metrics = stored.get("metrics") or {}
     missed = missed_expectations(spec, params, metrics, baseline.get((spec.name, slot.id), {}))
     config = stored.get("config") or with_params(spec.config, params)

@@ -14,10 +14,14 @@ import fnmatch
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 STORE_FILENAME = "results.sqlite"
 DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
@@ -32,6 +36,9 @@ HELP = {
     "store": "Keep every finished trial in <report dir>/results.sqlite, for --sweep-resume (default: true)",
     "no_store": "Keep no result store for this run (no --sweep-resume afterwards)",
     "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
+    "trials": "Trial budget of a random, lhs or bayes sweep whose file gives none",
+    "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
+    " file path (default: <report dir>/optuna.journal)",
 }
 
 Baseline = dict[tuple[str, str], dict[str, float]]
@@ -49,6 +56,8 @@ class Settings:
     timeout: float | None = None
     store: bool = True
     baseline: Baseline = field(default_factory=dict)
+    trials: int | None = None  # the budget of sampled sweeps that give none
+    storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
 
     def is_sweep_file(self, name: str) -> bool:
         """Whether a file name (or a node id's file part) matches the sweep patterns."""
@@ -87,6 +96,17 @@ def positive_seconds(raw: str) -> float:
     return value
 
 
+def positive_int(raw: str) -> int:
+    """A whole number of at least 1 (an option's ``type=``)."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {raw!r}")
+    return value
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("sweep", "sweep files: one pytest item per trial")
     group.addoption("--sweep-report-dir", metavar="DIR", default=None, help=HELP["report_dir"])
@@ -95,6 +115,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-baseline", metavar="PATH", default=None, help=HELP["baseline"])
     group.addoption("--sweep-timeout", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["timeout"])
     group.addoption("--sweep-no-store", action="store_true", default=False, help=HELP["no_store"])
+    group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
+    group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
     parser.addini("sweep_report_dir", HELP["report_dir"], default="")
     parser.addini("sweep_no_report", HELP["no_report"], type="bool", default=False)
     parser.addini("sweep_resume", HELP["resume"], type="bool", default=False)
@@ -102,6 +124,8 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_timeout", HELP["timeout"], default="")
     parser.addini("sweep_store", HELP["store"], type="bool", default=True)
     parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
+    parser.addini("sweep_trials", HELP["trials"], default="")
+    parser.addini("sweep_storage", HELP["storage"], default="")
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -115,10 +139,21 @@ def read_settings(config: pytest.Config) -> Settings:
         report_dir=report_dir,
         report=not (config.getoption("sweep_no_report") or config.getini("sweep_no_report")),
         resume=bool(config.getoption("sweep_resume") or config.getini("sweep_resume")),
-        timeout=config.getoption("sweep_timeout") or _ini_timeout(config),
+        timeout=config.getoption("sweep_timeout") or _ini_number(config, "sweep_timeout", positive_seconds),
         store=not config.getoption("sweep_no_store") and bool(config.getini("sweep_store")),
         baseline=load_baseline(baseline) if baseline else {},
+        trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
+        storage=_storage(config),
     )
+
+
+def _storage(config: pytest.Config) -> str:
+    """An RDB URL as given; a journal file path resolved like the other paths."""
+    given = config.getoption("sweep_storage") or str(config.getini("sweep_storage")).strip()
+    if not given or "://" in given:
+        return str(given)
+    path = _path(config, "storage")
+    return str(path) if path else ""
 
 
 def _path(config: pytest.Config, name: str) -> Path | None:
@@ -133,14 +168,14 @@ def _path(config: pytest.Config, name: str) -> Path | None:
     return (ini_folder / ini).resolve()
 
 
-def _ini_timeout(config: pytest.Config) -> float | None:
-    raw = str(config.getini("sweep_timeout"))
+def _ini_number(config: pytest.Config, name: str, parse: Callable[[str], T]) -> T | None:
+    raw = str(config.getini(name))
     if not raw.strip():
         return None
     try:
-        return positive_seconds(raw)
+        return parse(raw)
     except argparse.ArgumentTypeError as exc:
-        raise pytest.UsageError(f"sweep_timeout: {exc}") from None
+        raise pytest.UsageError(f"{name}: {exc}") from None
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -45,6 +45,8 @@ SWEEP_KEYS = (
     "quick",
     "retries",
     "early_terminate",
+    "sampler",
+    "sampler_options",
 )
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
@@ -80,9 +82,11 @@ class SweepSpec:
     expect: tuple[Check, ...] = ()
     timeout: float | None = None
     marks: tuple[str, ...] = ()
-    quick: dict[str, tuple[Any, ...]] | bool | None = None
+    quick: dict[str, tuple[Any, ...]] | bool | int | None = None  # an int: the first N trials (bayes)
     retries: int = 0
     early_terminate: dict[str, Any] | None = None
+    sampler: str = "tpe"
+    sampler_options: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)  # line of each top-level key
 
@@ -202,8 +206,12 @@ class _Reader:
         trials = at("trials", _positive_int, None)
         if trials is None and isinstance(raw.get("run_cap"), int):
             trials = raw["run_cap"]
-        if method in SAMPLED_METHODS and trials is None:
-            raise self.error(where + ("method",), SweepError(f"method {method} needs `trials: N`"))
+        if method == "bayes" and "metric" not in raw:
+            problem = SweepError("bayes needs `metric: {name: ..., goal: ...}` to optimize")
+            raise self.error(where + ("method",), problem)
+        for key in ("sampler", "sampler_options"):
+            if key in raw and method != "bayes":
+                raise self.error(where + (key,), SweepError(f"applies to method: bayes only, not {method}"))
         experiment, command = self._target(raw, where)
         repeat = at("repeat", _positive_int, 1)
         if "early_terminate" in raw and "metric" not in raw:
@@ -230,9 +238,13 @@ class _Reader:
             expect=self._checks(raw, where, "expect"),
             timeout=at("timeout", _positive_number, None),
             marks=at("marks", _marks, ()),
-            quick=self.read(where + ("quick",), lambda q: _quick(q, spaces), raw["quick"]) if "quick" in raw else None,
+            quick=self.read(where + ("quick",), lambda q: _quick(q, spaces, method), raw["quick"])
+            if "quick" in raw
+            else None,
             retries=at("retries", _non_negative_int, 0),
             early_terminate=at("early_terminate", _early_terminate, None),
+            sampler=at("sampler", _sampler_name, "tpe"),
+            sampler_options=at("sampler_options", _options, {}),
             warnings=tuple(warnings),
             key_lines={str(key): line for key in raw if (line := self.loaded.line(where + (str(key),)))},
         )
@@ -351,8 +363,24 @@ def _marks(raw: Any) -> tuple[str, ...]:
     return tuple(marks)
 
 
-def _quick(raw: Any, spaces: Mapping[str, Space]) -> dict[str, tuple[Any, ...]] | bool:
+def _sampler_name(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.isidentifier():
+        raise SweepError(f"must be a sampler name (tpe, gp, cmaes, random, qmc, nsga2), not {raw!r}")
+    return raw
+
+
+def _options(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, Mapping) or not all(isinstance(key, str) for key in raw):
+        raise SweepError(f"must be a mapping of the sampler's keyword arguments, not {raw!r}")
+    return dict(raw)
+
+
+def _quick(raw: Any, spaces: Mapping[str, Space], method: str) -> dict[str, tuple[Any, ...]] | bool | int:
     if isinstance(raw, bool):
+        return raw
+    if method == "bayes":  # its trials have no parameters before they run: the quick subset is the first N
+        if not isinstance(raw, int) or raw < 1:
+            raise SweepError(f"for method bayes, give the number of trials of the quick run (or true), not {raw!r}")
         return raw
     if not isinstance(raw, Mapping):
         raise SweepError("must map parameters to the values of the quick subset, or be true")

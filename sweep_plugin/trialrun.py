@@ -101,8 +101,8 @@ def start_trial(item: pytest.Item, case: TrialCase, steps: ResultStore, session:
     spec, slot = case.sweep.spec, case.slot
     params = case.sweep.method.start(slot)
     trial_identity = identity(case, item.nodeid, params, with_params(spec.config, params))
-    pruner = None
-    if spec.early_terminate and spec.metric:
+    pruner = case.sweep.method.pruner(slot)
+    if pruner is None and spec.early_terminate and spec.metric:
         pruner = Pruner(spec.early_terminate, spec.metric, steps, session, spec.name, slot.id)
     directory = case.sweep.report_dir / trial_identity["dir"]
     handle = Trial(sweep=spec.name, trial_id=slot.id, params=params, directory=directory, on_log=pruner)

@@ -22,7 +22,7 @@ from .outcomes import classify
 from .records import Record, make_record
 from .resume import resume
 from .store import MEMORY, ResultStore, StoreError
-from .sweeprun import assign_folders, case_of
+from .sweeprun import SweepRun, assign_folders, case_of
 from .trialrun import TrialRun, start_trial, started, unstarted_identity
 
 
@@ -42,12 +42,14 @@ class SweepWorker:
         self.store = ResultStore(self.settings.store_path) if self.settings.store else None
         self.steps = self.store or ResultStore(MEMORY)  # where logged values wait for pruning
         self.hidden_warned: set[tuple[str, str]] = set()
+        self.sweeps: list[SweepRun] = []  # every sweep collected here
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
         """Name every sweep's folder from all collected trials (before ``-k`` or ``-m`` deselect any);
         then, with ``--sweep-resume``, deselect trials whose results are stored."""
-        assign_folders({id(case.sweep): case.sweep for item in items if (case := case_of(item))}.values())
+        self.sweeps = list({id(case.sweep): case.sweep for item in items if (case := case_of(item))}.values())
+        assign_folders(self.sweeps)
         yield
         if self.settings.resume and self.store:
             self._resume(items)
@@ -145,6 +147,8 @@ class SweepWorker:
         if workeroutput is not None:
             workeroutput["sweep_resumed"] = self.context.resumed
             workeroutput["sweep_notes"] = self.context.notes
+        for sweep in self.sweeps:
+            sweep.method.close()
         if self.store:
             self.store.close()
 
@@ -172,7 +176,11 @@ class SweepWorker:
                 self.store.put(self.context.run.session, record)
             except StoreError as exc:
                 self._lose_store(exc, "results reach the report only")
-        run.case.sweep.method.finish(run.case.slot, record)
+        try:
+            run.case.sweep.method.finish(run.case.slot, record)
+        except Exception as exc:  # the method's own store (an Optuna storage, say) failed: the result stands
+            spec = run.case.sweep.spec
+            warn_about(spec.file, f"{spec.display}: {spec.method} could not hear how {record['trial']} ended: {exc}")
 
     def _lose_store(self, problem: StoreError, consequence: str) -> None:
         """Warn once that the store is unusable, and go on without it (pruning keeps to this process)."""

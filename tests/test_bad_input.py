@@ -99,7 +99,7 @@ CASES = [
     ),
     pytest.param(
         "experiment: models:train\nmethod: random\nparameters:\n  lr: [0.1, 0.2]\n",
-        "sweep_x.yaml:2: method: method random needs `trials: N`",
+        "sweep_x.yaml:2: method: method random needs a budget: `trials: N` in the file, or --sweep-trials N*",
         id="random-without-trials",
     ),
     pytest.param(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import SweepError, did_you_mean
 from ..spec import METHODS
-from .base import PlannedSearch, SearchMethod, Slot, TrialPlan
+from .base import PlannedSearch, SearchMethod, SearchSettings, Slot, TrialPlan
 from .grid import GridSearch
 from .sampled import SampledSearch
 
@@ -24,6 +24,7 @@ __all__ = [
     "PlannedSearch",
     "SampledSearch",
     "SearchMethod",
+    "SearchSettings",
     "Slot",
     "TrialPlan",
     "builtin_method",
@@ -31,19 +32,25 @@ __all__ = [
     "plan_trials",
 ]
 
-BUILTIN: dict[str, type[SearchMethod]] = {"grid": GridSearch, "random": SampledSearch, "lhs": SampledSearch}
+BUILTIN = ("grid", "random", "lhs", "bayes")
 
 
-def builtin_method(spec: SweepSpec) -> SearchMethod | None:
-    """The built-in method ``spec`` names, or None."""
-    method = BUILTIN.get(spec.method)
-    return method(spec) if method is not None else None
+def builtin_method(spec: SweepSpec, settings: SearchSettings | None = None) -> SearchMethod | None:
+    """The built-in method ``spec`` names, or None; `SweepError` if it cannot serve the sweep."""
+    settings = settings or SearchSettings()
+    if spec.method == "grid":
+        return GridSearch(spec, settings)
+    if spec.method in ("random", "lhs"):
+        return SampledSearch(spec, settings)
+    if spec.method == "bayes":
+        from .bayes import BayesSearch  # Optuna is imported only for adaptive sweeps
+
+        return BayesSearch(spec, settings)
+    return None
 
 
 def no_such_method(name: str) -> SweepError:
     """The error for a method that neither this package nor a plugin provides."""
-    if name == "bayes":
-        return SweepError("bayes is not available yet; use random or lhs", key="method")
     return SweepError(
         f"unknown search method {name!r}{did_you_mean(name, METHODS)}: built in are {', '.join(METHODS)};"
         " a plugin may add one through pytest_sweep_search_method",
@@ -51,9 +58,9 @@ def no_such_method(name: str) -> SweepError:
     )
 
 
-def plan_trials(spec: SweepSpec) -> TrialPlan:
+def plan_trials(spec: SweepSpec, settings: SearchSettings | None = None) -> TrialPlan:
     """The plan of a sweep with a built-in method (for tools and tests without pytest)."""
-    method = builtin_method(spec)
+    method = builtin_method(spec, settings)
     if method is None:
         raise no_such_method(spec.method)
     return method.plan()

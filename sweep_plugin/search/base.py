@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SweepError, did_you_mean
@@ -37,6 +38,30 @@ class Slot:
     def __post_init__(self) -> None:
         if not self.folder:
             object.__setattr__(self, "folder", folder_names([self.id])[0])
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What the built-in methods take from the session: its options, and where they run."""
+
+    trials: int | None = None  # --sweep-trials: the budget of a sweep whose file gives none
+    storage: str = ""  # --sweep-storage: an Optuna RDB URL or a journal file ("": the report folder's)
+    report_dir: Path = Path("reports")
+    session: str = "session"  # this run's id, shared by its xdist workers
+    worker: str = "main"  # this process among them
+    resume: bool = False  # --sweep-resume
+    rerun_failed: bool = False  # --lf: a failed trial runs again with the parameters it had
+
+
+def budget(spec: SweepSpec, settings: SearchSettings) -> int:
+    """How many trials a sampled sweep runs: its ``trials`` (or W&B's ``run_cap``), else ``--sweep-trials``."""
+    count = spec.trials or settings.trials
+    if count is None:
+        raise SweepError(
+            f"method {spec.method} needs a budget: `trials: N` in the file, or --sweep-trials N (ini sweep_trials)",
+            key="method",
+        )
+    return count
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,17 @@ class SearchMethod(ABC):
 
     def finish(self, slot: Slot, record: Record) -> None:  # noqa: B027 - a hook with nothing to do by default
         """Hear how a trial ended (its record), on the process that ran it."""
+
+    def pruner(self, slot: Slot) -> Callable[[int, dict[str, float]], None] | None:
+        """A pruning point of its own for ``trial.log`` (raise `Pruned`), or None for ``early_terminate``'s."""
+        return None
+
+    def close(self) -> None:  # noqa: B027 - a hook with nothing to do by default
+        """The session ends on this process: release what the method holds."""
+
+    def resumable(self, slot: Slot) -> dict[str, Any] | None:
+        """The parameters ``--sweep-resume`` looks up a stored result by, if the slot has them now."""
+        return slot.params
 
 
 class PlannedSearch(SearchMethod):
@@ -125,6 +161,6 @@ def constraint_filter(spec: SweepSpec) -> Callable[[Point], bool]:
 
 def in_quick(spec: SweepSpec, point: Mapping[str, Any]) -> bool:
     """Whether a configuration is inside the sweep's ``quick`` subset."""
-    if isinstance(spec.quick, bool) or spec.quick is None:
+    if isinstance(spec.quick, bool | int) or spec.quick is None:
         return bool(spec.quick)
     return all(point.get(path) in values for path, values in spec.quick.items())

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ..errors import SweepError
 from ..space import Point, Space
-from .base import PlannedSearch
+from .base import PlannedSearch, SearchSettings
+
+if TYPE_CHECKING:
+    from ..spec import SweepSpec
 
 
 class GridSearch(PlannedSearch):
     """The cartesian product of the value lists; constraints drop points."""
+
+    def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
+        super().__init__(spec)
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         kept, removed = [], 0

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SweepError
 from ..space import Point, Space
-from .base import PlannedSearch
+from .base import PlannedSearch, SearchSettings, budget
 
 if TYPE_CHECKING:
     from ..spec import SweepSpec
@@ -23,9 +23,9 @@ MAX_DRAWS_PER_TRIAL = 100
 class SampledSearch(PlannedSearch):
     """``trials`` seeded draws: i.i.d. (``random``) or a Latin hypercube (``lhs``)."""
 
-    def __init__(self, spec: SweepSpec) -> None:
+    def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
         super().__init__(spec)
-        self.count = spec.trials or 1
+        self.count = budget(spec, settings or SearchSettings())
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         spec = self.spec

@@ -1,0 +1,424 @@
+"""Adaptive search on Optuna (``method: bayes``): each trial asks a shared study for its parameters.
+
+pytest-xdist needs every worker to collect the same items, so the budget becomes numbered
+slots (``trial:07``); a slot asks the study when it starts and tells it how it ended. The
+study lives in a storage that every worker opens (and every machine given the same RDB URL):
+by default a journal file in the report folder, as Optuna advises for parallel work.
+
+- A session starts a fresh study, ``<file>::<sweep>@<session>``; ``--sweep-resume``
+  continues the newest study of the sweep (its finished slots are reused, the sampler sees
+  every earlier trial) and is how several machines share one study and one budget.
+- A slot runs once per study: a slot that already has a trial from another session is
+  skipped; if two sessions ask for the same slot at once, the lower trial number keeps it.
+- A rerun in the same session (rerunfailures, a crashed worker) and ``--lf`` evaluate the
+  slot's own parameters again rather than asking for new ones.
+- Every ending is told: passed and failed are complete (with the metric), pruned is pruned,
+  anything else failed. Trials this session left running are failed at its end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..errors import SweepError, did_you_mean
+from ..ids import digest
+from ..outcomes import Pruned, TrialError
+from ..space import Distribution, Space, Values
+from .base import SearchMethod, SearchSettings, Slot, TrialPlan, budget, check_constraint_names, constraint_filter
+
+if TYPE_CHECKING:
+    import optuna
+
+    from ..records import Record
+    from ..spec import SweepSpec
+
+SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc", "nsga2")
+MAX_ASKS = 100  # suggestions one trial may refuse for breaking a constraint
+JOURNAL_FILE = "optuna.journal"
+SLOT, SESSION = "sweep_slot", "sweep_session"  # user attributes of every Optuna trial the plugin makes
+SPACE = "sweep_space"  # user attribute of a study: its search space, to refuse a study made for another one
+_PLAIN = (type(None), bool, int, float, str)  # what Optuna takes as categorical choices
+
+
+class BayesSearch(SearchMethod):
+    """Numbered slots that ask an Optuna study for their parameters when they start."""
+
+    def __init__(self, spec: SweepSpec, settings: SearchSettings) -> None:
+        super().__init__(spec)
+        self.optuna = import_optuna()
+        self.settings = settings
+        self.count = budget(spec, settings)
+        if spec.repeat > 1:
+            raise SweepError("repeat applies to grid, random and lhs; a bayes trial runs once", key="repeat")
+        check_constraint_names(spec)
+        self.accept = constraint_filter(spec)
+        self.spaces = {path: OptunaSpace.of(path, space, self.optuna) for path, space in spec.spaces.items()}
+        self.make_sampler = sampler_factory(spec, self.optuna)
+        self.location = settings.storage or str(settings.report_dir / JOURNAL_FILE)
+        self._study: optuna.Study | None = None
+        self._live: dict[str, optuna.trial.Trial] = {}  # slots running here, asked from the study
+        self._replayed: dict[str, dict[str, Any]] = {}  # slots running here again: their Optuna params
+        self._adopted: dict[str, int] = {}  # slots whose trial a dead worker left running: its number
+
+    # -- collection
+
+    def plan(self) -> TrialPlan:
+        self._check_storage()
+        width = len(str(self.count - 1))
+        quick = self.spec.quick
+        in_quick = self.count if quick is True else quick if isinstance(quick, int) and quick is not False else 0
+        slots = [Slot(f"trial:{i:0{width}d}", None, quick=i < in_quick) for i in range(self.count)]
+        return TrialPlan(slots)
+
+    # -- running
+
+    def start(self, slot: Slot) -> dict[str, Any]:
+        if slot.id in self._live:  # a retry in this process (rerunfailures): the same trial again
+            return self._values(self._live[slot.id].params)
+        study = self.study()
+        mine = self._trial_of(study, slot)
+        if mine is not None and mine.user_attrs.get(SESSION) != self.settings.session:
+            pytest.skip(f"{slot.id} ran in another session sharing the study (its trial {mine.number})")
+        if mine is not None and mine.state == self.optuna.trial.TrialState.RUNNING:
+            self._adopted[slot.id] = mine.number  # its worker died: this rerun ends that trial
+        earlier = mine or (self._previous_trial(slot) if self.settings.rerun_failed else None)
+        if earlier is not None:  # a rerun: the slot's own parameters again
+            self._replayed[slot.id] = dict(earlier.params)
+            return self._values(earlier.params)
+        for _ in range(MAX_ASKS):
+            trial = study.ask()
+            trial.set_user_attr(SLOT, slot.id)
+            trial.set_user_attr(SESSION, self.settings.session)
+            if self._lost(study, trial, slot):
+                study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+                pytest.skip(f"{slot.id} is run by another session sharing the study")
+            params = {path: space.suggest(trial, path) for path, space in self.spaces.items()}
+            if self.accept(params):
+                self._live[slot.id] = trial
+                return params
+            trial.set_user_attr("sweep_refused", "breaks a constraint: never run")
+            study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+        raise TrialError(f"{slot.id}: {MAX_ASKS} suggestions in a row broke the constraints; loosen them")
+
+    def pruner(self, slot: Slot) -> Callable[[int, dict[str, float]], None] | None:
+        trial, metric = self._live.get(slot.id), self.spec.metric
+        if metric is None or self.spec.early_terminate is None:
+            return None
+        if trial is None:  # a rerun of known parameters: nothing to prune against
+            return lambda step, metrics: None
+
+        def prune(step: int, metrics: dict[str, float]) -> None:
+            if metric.name in metrics:
+                trial.report(metrics[metric.name], step)
+                if trial.should_prune():
+                    raise Pruned(f"pruned at step {step}: {metric.name} = {metrics[metric.name]:.4g} (Optuna's pruner)")
+
+        return prune
+
+    def finish(self, slot: Slot, record: Record) -> None:
+        state, values = self._ending(record)
+        study = self.study()
+        if slot.id in self._live:
+            study.tell(self._live.pop(slot.id), values, state=state, skip_if_finished=True)
+        elif slot.id in self._adopted:
+            self._replayed.pop(slot.id, None)
+            study.tell(self._adopted.pop(slot.id), values, state=state, skip_if_finished=True)
+        elif slot.id in self._replayed:
+            params = self._replayed.pop(slot.id)
+            study.add_trial(
+                self.optuna.trial.create_trial(
+                    state=state,
+                    values=None if values is None else [values],
+                    params=params,
+                    distributions={path: space.distribution for path, space in self.spaces.items()},
+                    user_attrs={SLOT: slot.id, SESSION: self.settings.session},
+                )
+            )
+
+    def close(self) -> None:
+        """Trials still running here when the session ends were interrupted: they failed."""
+        for trial in self._live.values():
+            self.study().tell(trial, state=self.optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        self._live.clear()
+
+    def resumable(self, slot: Slot) -> dict[str, Any] | None:
+        """With ``--sweep-resume``: the parameters of the slot's finished trial in the continued study."""
+        if not self.settings.resume:
+            return None
+        trial = self._trial_of(self.study(), slot)
+        if trial is None or trial.state != self.optuna.trial.TrialState.COMPLETE:
+            return None
+        return self._values(trial.params)
+
+    # -- the study
+
+    def study(self) -> optuna.Study:
+        """The sweep's study in the storage: this session's, or the newest one with ``--sweep-resume``."""
+        if self._study is None:
+            storage = open_storage(self.location, self.optuna)
+            name = self._study_name(storage)
+            self._study = self.optuna.create_study(
+                storage=storage,
+                study_name=name,
+                sampler=self.make_sampler(self._seed()),
+                pruner=self._pruner(),
+                direction=self.spec.metric.goal if self.spec.metric else "minimize",
+                load_if_exists=True,
+            )
+            self._check_space(self._study)
+            if "sweep_sampler" not in self._study.user_attrs:
+                self._study.set_user_attr("sweep_sampler", self.spec.sampler)
+        return self._study
+
+    def _study_name(self, storage: Any) -> str:
+        fresh = f"{self.spec.key}@{self.settings.session}"
+        if not self.settings.resume:
+            return fresh
+        mine = [s for s in self.optuna.get_all_study_summaries(storage, False) if s.study_name.startswith(self._prefix)]
+        newest = max(mine, key=lambda s: (s.datetime_start is not None, s.datetime_start or 0), default=None)
+        return newest.study_name if newest is not None else fresh
+
+    @property
+    def _prefix(self) -> str:
+        return f"{self.spec.key}@"
+
+    def _previous_trial(self, slot: Slot) -> optuna.trial.FrozenTrial | None:
+        """For ``--lf``: the slot's trial in the newest earlier study of the sweep."""
+        storage = open_storage(self.location, self.optuna)
+        current = self.study().study_name
+        earlier = [
+            s
+            for s in self.optuna.get_all_study_summaries(storage, False)
+            if s.study_name.startswith(self._prefix) and s.study_name != current
+        ]
+        if not earlier:
+            return None
+        newest = max(earlier, key=lambda s: (s.datetime_start is not None, s.datetime_start or 0))
+        study = self.optuna.load_study(study_name=newest.study_name, storage=storage)
+        return self._trial_of(study, slot)
+
+    def _check_storage(self) -> None:
+        """At collection: the storage opens, and a study to continue was made for this search space."""
+        try:
+            storage = open_storage(self.location, self.optuna)
+            name = self._study_name(storage)
+        except TrialError as exc:
+            raise SweepError(str(exc)) from None
+        except Exception as exc:  # the driver's own error while listing studies
+            raise SweepError(f"cannot read the Optuna storage {self.location} (--sweep-storage): {exc}") from None
+        if self.settings.resume and name != f"{self.spec.key}@{self.settings.session}":
+            known = self.optuna.load_study(study_name=name, storage=storage).user_attrs.get(SPACE)
+            if known is not None and known != self._space():
+                raise SweepError(
+                    f"--sweep-resume: the study {name!r} in {self.location} was made for another search space"
+                    " (the parameters changed since): run without --sweep-resume to start a fresh study",
+                    key="parameters",
+                )
+
+    def _space(self) -> dict[str, str]:
+        return {path: space.signature for path, space in self.spaces.items()}
+
+    def _check_space(self, study: optuna.Study) -> None:
+        known = study.user_attrs.get(SPACE)
+        if known is None:
+            study.set_user_attr(SPACE, self._space())
+        elif known != self._space():
+            raise TrialError(
+                f"the study {study.study_name!r} in {self.location} was made for another search space"
+                " (the sweep file changed): run without --sweep-resume to start a fresh study"
+            )
+
+    def _trial_of(self, study: optuna.Study, slot: Slot) -> optuna.trial.FrozenTrial | None:
+        """The trial that holds ``slot`` in ``study``: the first one asked for it and not refused."""
+        trials = [
+            t
+            for t in study.get_trials(deepcopy=False)
+            if t.user_attrs.get(SLOT) == slot.id and "sweep_refused" not in t.user_attrs
+        ]
+        return min(trials, key=lambda t: t.number, default=None)
+
+    def _lost(self, study: optuna.Study, trial: optuna.trial.Trial, slot: Slot) -> bool:
+        """Whether another session asked for ``slot`` first (two machines at the same moment)."""
+        holder = self._trial_of(study, slot)
+        return holder is not None and holder.number != trial.number
+
+    def _seed(self) -> int:
+        """Distinct per worker and session, from the sweep's seed: workers never draw alike."""
+        return int(digest(f"{self.spec.seed}:{self.settings.session}:{self.settings.worker}"), 16) % 2**31
+
+    def _pruner(self) -> Any:
+        """Optuna's pruner for ``early_terminate``, fed by each ``trial.log`` of the metric."""
+        rule = self.spec.early_terminate
+        if rule is None:
+            return None
+        if rule["type"] == "median":
+            return self.optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=int(rule["min_iter"]))
+        max_iter = rule.get("max_iter", "auto")
+        return self.optuna.pruners.HyperbandPruner(
+            min_resource=int(rule["min_iter"]), max_resource=max_iter, reduction_factor=int(rule["eta"])
+        )
+
+    def _values(self, optuna_params: Mapping[str, Any]) -> dict[str, Any]:
+        return {path: self.spaces[path].value(optuna_params[path]) for path in self.spaces if path in optuna_params}
+
+    def _ending(self, record: Record) -> tuple[Any, float | None]:
+        states = self.optuna.trial.TrialState
+        if record["outcome"] == "pruned":
+            return states.PRUNED, None
+        metric = self.spec.metric
+        value = record["metrics"].get(metric.name) if metric else None
+        if record["outcome"] in ("passed", "failed") and isinstance(value, int | float) and math.isfinite(value):
+            return states.COMPLETE, float(value)
+        return states.FAIL, None
+
+
+class OptunaSpace:
+    """One parameter's space as an Optuna distribution, and the value a suggestion stands for."""
+
+    def __init__(self, distribution: Any, choices: tuple[Any, ...] | None = None) -> None:
+        self.distribution = distribution
+        self.choices = choices  # categorical values Optuna cannot hold: it holds their index
+
+    @classmethod
+    def of(cls, path: str, space: Space, optuna: Any) -> OptunaSpace:
+        """The Optuna form of a W&B space; `SweepError` for one with no honest Optuna form."""
+        dists = optuna.distributions
+        if isinstance(space, Values):
+            if space.probabilities is not None:
+                raise SweepError(
+                    "probabilities have no Optuna equivalent: drop them for method bayes", key=f"parameters.{path}"
+                )
+            if all(type(value) in _PLAIN for value in space.values):
+                return cls(dists.CategoricalDistribution(space.values))
+            return cls(dists.CategoricalDistribution(tuple(range(len(space.values)))), space.values)
+        return cls(_continuous(path, space, dists))
+
+    def suggest(self, trial: optuna.trial.Trial, path: str) -> Any:
+        """Ask ``trial`` for a value of this space, through Optuna's public ``suggest_*``."""
+        dist = self.distribution
+        kind = type(dist).__name__
+        if kind == "CategoricalDistribution":
+            return self.value(trial.suggest_categorical(path, dist.choices))
+        if kind == "IntDistribution":
+            return trial.suggest_int(path, dist.low, dist.high, step=dist.step, log=dist.log)
+        return trial.suggest_float(path, dist.low, dist.high, step=dist.step, log=dist.log)
+
+    def value(self, optuna_value: Any) -> Any:
+        return self.choices[int(optuna_value)] if self.choices is not None else optuna_value
+
+    @property
+    def signature(self) -> str:
+        from optuna.distributions import distribution_to_json
+
+        return str(distribution_to_json(self.distribution))
+
+
+def _continuous(path: str, space: Distribution, dists: Any) -> Any:
+    """A W&B distribution as Optuna's, where the two are the same distribution."""
+    kind, low, high = space.kind, space.low, space.high
+    if kind == "uniform":
+        return dists.FloatDistribution(low, high)
+    if kind == "int_uniform":
+        return dists.IntDistribution(int(low), int(high))
+    if kind == "q_uniform":
+        step = space.q or 1.0
+        if float(step).is_integer() and float(low).is_integer() and float(high).is_integer():
+            return dists.IntDistribution(int(low), int(high), step=int(step))
+        return dists.FloatDistribution(low, high, step=step)
+    if kind in ("log_uniform_values", "inv_log_uniform_values"):  # 1/x log-uniform is x log-uniform
+        return dists.FloatDistribution(low, high, log=True)
+    if kind == "log_uniform":  # bounds are natural-log exponents
+        return dists.FloatDistribution(math.exp(low), math.exp(high), log=True)
+    if kind == "inv_log_uniform":
+        return dists.FloatDistribution(math.exp(-high), math.exp(-low), log=True)
+    instead = (
+        "a bounded one (uniform, or log_uniform_values with min and max)"
+        if "normal" in kind
+        else "log_uniform_values, or int_uniform / q_uniform for a grid of values"
+    )
+    raise SweepError(f"{kind} has no Optuna equivalent for method bayes; write {instead}", key=f"parameters.{path}")
+
+
+def import_optuna() -> Any:
+    """Optuna, or a `SweepError` saying how to install it."""
+    try:
+        import optuna
+    except ImportError:
+        raise SweepError("bayes needs Optuna: pip install 'optuna>=4.8'", key="method") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def sampler_factory(spec: SweepSpec, optuna: Any) -> Callable[[int], Any]:
+    """A maker of the sweep's sampler from a seed; `SweepError` now for a bad name or option."""
+    samplers = optuna.samplers
+    classes = {
+        "tpe": samplers.TPESampler,
+        "gp": samplers.GPSampler,
+        "cmaes": samplers.CmaEsSampler,
+        "random": samplers.RandomSampler,
+        "qmc": samplers.QMCSampler,
+        "nsga2": samplers.NSGAIISampler,
+    }
+    if spec.sampler not in classes:
+        raise SweepError(f"unknown sampler {spec.sampler!r}{did_you_mean(spec.sampler, SAMPLERS)}", key="sampler")
+    needs = {"gp": "torch", "cmaes": "cmaes"}.get(spec.sampler)
+    if needs and importlib.util.find_spec(needs) is None:
+        raise SweepError(f"sampler {spec.sampler} needs the package {needs}: pip install {needs}", key="sampler")
+    cls = classes[spec.sampler]
+    accepted = [name for name in inspect.signature(cls.__init__).parameters if name not in ("self", "seed")]
+    for option in spec.sampler_options:
+        if option not in accepted:
+            raise SweepError(
+                f"sampler {spec.sampler} takes no option {option!r}{did_you_mean(option, accepted)};"
+                f" it takes {', '.join(accepted)}",
+                key=f"sampler_options.{option}",
+            )
+    defaults = {"multivariate": True, "constant_liar": True} if spec.sampler == "tpe" else {}
+    options = {**defaults, **spec.sampler_options}
+
+    def make(seed: int) -> Any:
+        return cls(seed=seed, **options)
+
+    try:
+        make(0)
+    except (TypeError, ValueError) as exc:
+        raise SweepError(f"sampler {spec.sampler}: {exc}", key="sampler_options") from None
+    return make
+
+
+def open_storage(location: str, optuna: Any) -> Any:
+    """The Optuna storage at ``location``: an RDB URL, or a journal file (its folder made)."""
+    try:
+        if "://" in location:
+            return optuna.storages.RDBStorage(location)
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        path = Path(location)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path)))
+    except Exception as exc:  # any driver's error: the user's setting to fix
+        raise TrialError(f"cannot open the Optuna storage {location} (--sweep-storage): {exc}") from None
+
+
+def fail_running(location: str, sweep_keys: set[str], session: str) -> int:
+    """Fail the trials a session left running in its sweeps' studies (a worker died); how many there were."""
+    optuna = import_optuna()
+    storage = open_storage(location, optuna)
+    failed = 0
+    for summary in optuna.get_all_study_summaries(storage, False):
+        if summary.study_name.rpartition("@")[0] not in sweep_keys:
+            continue
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            if trial.user_attrs.get(SESSION) == session:
+                study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+                failed += 1
+    return failed

@@ -1,0 +1,345 @@
+"""Adaptive search (``method: bayes``) through real sessions: slots, one study for every worker, every
+ending told to the study, reruns with the slot's own parameters, resume, samplers, spaces, bad input.
+
+The study is read back with Optuna's own API from the journal file in the report folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pytest
+from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+MODELS = """
+import math, os, time
+from pathlib import Path
+
+def branin(config, trial):
+    x, y = config["x"], config["y"]
+    b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    value = (y - b * x ** 2 + c * x - 6) ** 2 + 10 * (1 - t) * math.cos(x) + 10
+    for step in range(3):
+        trial.log(step=step, value=value + 3 - step)
+    return {"value": value}
+
+def endings(config):
+    kind = config["kind"]
+    if kind == "error":
+        raise RuntimeError("boom")
+    if kind == "timeout":
+        time.sleep(30)
+    if kind == "crash":
+        os._exit(3)
+    return {"value": 1.0 if kind == "pass" else 5.0}
+
+def flaky(config, trial):
+    with open("params.log", "a") as log:
+        log.write(f"{trial.id} {config['x']!r}\\n")
+    flag = Path(f"tried-{trial.id}")
+    if config.get("fail_once") and not flag.exists():
+        flag.touch()
+        raise RuntimeError("first attempt fails")
+    return {"value": config["x"]}
+"""
+
+BRANIN = """
+experiment: models:branin
+method: bayes
+trials: {trials}
+metric: {{name: value, goal: minimize}}
+parameters:
+  x: {{distribution: uniform, min: -5, max: 10}}
+  y: {{distribution: uniform, min: 0, max: 15}}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(models=MODELS)
+    return pytester
+
+
+def session(project: pytest.Pytester, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=project.path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def studies(project: pytest.Pytester) -> list[optuna.Study]:
+    storage = JournalStorage(JournalFileBackend(str(project.path / "reports" / "optuna.journal")))
+    summaries = sorted(optuna.get_all_study_summaries(storage, False), key=lambda s: s.datetime_start)
+    return [optuna.load_study(study_name=s.study_name, storage=storage) for s in summaries]
+
+
+def summary(project: pytest.Pytester) -> dict[str, dict[str, str]]:
+    with (project.path / "reports" / "summary.csv").open(newline="") as handle:
+        return {row["trial"]: row for row in csv.DictReader(handle)}
+
+
+def states(study: optuna.Study) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for trial in study.trials:
+        counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_slots_ask_one_study_and_show_what_they_ran_with(project: pytest.Pytester, processes: str) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=12))
+    result = session(project, "-n", processes, "-v")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sweep_branin.yaml::branin[trial:07]" in result.stdout
+    (study,) = studies(project)
+    assert states(study) == {"COMPLETE": 12}
+    assert len({tuple(sorted(t.params.items())) for t in study.trials}) == 12  # no suggestion twice
+    rows = summary(project)
+    assert sorted(rows) == [f"trial:{i:02d}" for i in range(12)]
+    by_slot = {t.user_attrs["sweep_slot"]: t for t in study.trials}
+    for slot, row in rows.items():
+        assert float(row["params.x"]) == pytest.approx(by_slot[slot].params["x"])
+        assert float(row["metrics.value"]) == pytest.approx(by_slot[slot].value)
+    assert "branin: 12 trials: 12 passed; best trial:" in result.stdout
+
+
+def test_every_ending_is_told_and_none_stays_running(project: pytest.Pytester) -> None:
+    project.makefile(
+        ".yaml",
+        sweep_end="""
+        experiment: models:endings
+        method: bayes
+        trials: 16
+        seed: 3
+        timeout: 2
+        metric: {name: value, goal: minimize}
+        expect: [value < 3]
+        parameters:
+          kind: [pass, fail, error, timeout, crash]
+        """,
+    )
+    result = session(project, "-n", "2")
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout
+    (study,) = studies(project)
+    rows = summary(project)
+    by_slot = {t.user_attrs["sweep_slot"]: t for t in study.trials}
+    expected = {"pass": "COMPLETE", "fail": "COMPLETE", "error": "FAIL", "timeout": "FAIL", "crash": "FAIL"}
+    for slot, row in rows.items():
+        assert by_slot[slot].state.name == expected[row["params.kind"]], (slot, row["outcome"])
+    assert "RUNNING" not in states(study)
+    assert {row["outcome"] for row in rows.values()} <= {"passed", "failed", "error", "timeout", "crashed"}
+
+
+def test_a_retried_slot_runs_its_own_parameters_again(project: pytest.Pytester) -> None:
+    project.makefile(
+        ".yaml",
+        sweep_r="""
+        experiment: models:flaky
+        method: bayes
+        trials: 3
+        retries: 1
+        metric: {name: value, goal: minimize}
+        config: {fail_once: true}
+        parameters:
+          x: {distribution: uniform, min: 0, max: 1}
+        """,
+    )
+    result = session(project, "-n", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs: dict[str, list[str]] = {}
+    for line in (project.path / "params.log").read_text().splitlines():
+        slot, value = line.split()
+        runs.setdefault(slot, []).append(value)
+    assert all(len(values) == 2 and values[0] == values[1] for values in runs.values()), runs
+    (study,) = studies(project)
+    assert states(study) == {"COMPLETE": 3}  # one trial per slot, told once, with the last attempt's metric
+    assert "already finished" not in result.stdout + result.stderr
+
+
+def test_last_failed_reruns_a_slot_with_the_parameters_it_had(project: pytest.Pytester) -> None:
+    project.makefile(
+        ".yaml",
+        sweep_l="""
+        experiment: models:flaky
+        method: bayes
+        trials: 4
+        metric: {name: value, goal: minimize}
+        expect: [value < 0.5]
+        parameters:
+          x: {distribution: uniform, min: 0, max: 1}
+        """,
+    )
+    cache = ("-p", "cacheprovider")
+    first = subprocess.run([sys.executable, "-m", "pytest", *cache], cwd=project.path, capture_output=True, text=True)
+    failed = {slot: row["params.x"] for slot, row in summary(project).items() if row["outcome"] == "failed"}
+    assert failed, first.stdout
+    (project.path / "params.log").unlink()
+    subprocess.run([sys.executable, "-m", "pytest", *cache, "--lf"], cwd=project.path, capture_output=True, text=True)
+    rerun = dict(line.split() for line in (project.path / "params.log").read_text().splitlines())
+    assert sorted(rerun) == sorted(failed)
+    assert all(float(rerun[slot]) == pytest.approx(float(failed[slot])) for slot in failed)
+
+
+def test_resume_continues_the_study_and_a_new_session_starts_afresh(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=8) + "quick: 3\n")
+    assert session(project, "-m", "quick").returncode == 0
+    resumed = session(project, "-n", "2", "--sweep-resume")
+    assert resumed.returncode == 0, resumed.stdout
+    assert "sweep-resume: 3 finished trials reused, not run again" in resumed.stdout
+    assert "branin: 8 trials: 8 passed (3 resumed)" in resumed.stdout
+    (study,) = studies(project)
+    assert states(study) == {"COMPLETE": 8}
+    fresh = session(project)
+    assert fresh.returncode == 0
+    assert [len(s.trials) for s in studies(project)] == [8, 8]
+
+
+@pytest.mark.parametrize(
+    ("sampler", "options"),
+    [("random", ""), ("qmc", ""), ("cmaes", ""), ("nsga2", "sampler_options: {population_size: 4}"), ("tpe", "")],
+)
+def test_samplers(project: pytest.Pytester, sampler: str, options: str) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=6) + f"sampler: {sampler}\n{options}\n")
+    result = session(project, "-n", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (study,) = studies(project)
+    assert study.user_attrs["sweep_sampler"] == sampler
+    assert states(study) == {"COMPLETE": 6}
+
+
+def test_spaces_map_to_optuna_distributions(project: pytest.Pytester) -> None:
+    project.makepyfile(models="def f(config):\n    return {'v': config['lr'] + config['n'] + config['q']}\n")
+    project.makefile(
+        ".yaml",
+        sweep_s="""
+        experiment: models:f
+        method: bayes
+        trials: 3
+        metric: {name: v}
+        parameters:
+          lr: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-1}
+          n: {distribution: int_uniform, min: 1, max: 8}
+          q: {distribution: q_uniform, min: 0, max: 1, q: 0.25}
+          act: [relu, tanh]
+          layers: {values: [[8, 8], [16]]}
+        """,
+    )
+    result = session(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (study,) = studies(project)
+    dists = study.trials[0].distributions
+    assert dists["lr"] == optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True)
+    assert dists["n"] == optuna.distributions.IntDistribution(1, 8)
+    assert dists["q"] == optuna.distributions.FloatDistribution(0, 1, step=0.25)
+    assert dists["act"] == optuna.distributions.CategoricalDistribution(("relu", "tanh"))
+    assert all(row["params.layers"] in ("[8, 8]", "[16]") for row in summary(project).values())
+
+
+def test_constraints_are_never_broken_by_a_trial_that_runs(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=10) + "constraints: ['x + y <= 8']\n")
+    assert session(project, "-n", "2").returncode == 0
+    assert all(float(r["params.x"]) + float(r["params.y"]) <= 8 for r in summary(project).values())
+    (study,) = studies(project)
+    ran = [t for t in study.trials if "sweep_refused" not in t.user_attrs]
+    assert len(ran) == 10 and all(t.state.name == "COMPLETE" for t in ran)
+    assert all(t.state.name == "FAIL" for t in study.trials if "sweep_refused" in t.user_attrs)
+
+
+def test_early_terminate_uses_optunas_pruner(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=14) + "early_terminate: {type: median, min_iter: 1}\n")
+    result = session(project, "-rs")
+    assert result.returncode == 0, result.stdout
+    (study,) = studies(project)
+    pruned = [t for t in study.trials if t.state.name == "PRUNED"]
+    assert pruned, states(study)
+    rows = summary(project)
+    assert {rows[t.user_attrs["sweep_slot"]]["outcome"] for t in pruned} == {"pruned"}
+
+
+def test_the_budget_can_come_from_the_command_line(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=1).replace("trials: 1\n", ""))
+    missing = session(project)
+    assert "sweep_branin.yaml:2: method: method bayes needs a budget: `trials: N` in the file, or --sweep-trials N" in (
+        missing.stdout
+    )
+    assert session(project, "--sweep-trials", "3").returncode == 0
+    assert len(summary(project)) == 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("sampler: tpee\n", "sweep_b.yaml:*: sampler: unknown sampler 'tpee' (did you mean 'tpe'?)"),
+        (
+            "sampler_options: {n_startup: 3}\n",
+            "sweep_b.yaml:*: sampler_options.n_startup: sampler tpe takes no option 'n_startup'"
+            " (did you mean 'n_startup_trials'?)*",
+        ),
+        (
+            "parameters:\n  x: {distribution: normal, mu: 0, sigma: 1}\n",
+            "sweep_b.yaml:*: parameters.x: normal has no Optuna equivalent for method bayes; write a bounded one*",
+        ),
+        (
+            "parameters:\n  x: {distribution: q_log_uniform_values, min: 1, max: 100, q: 1}\n",
+            "sweep_b.yaml:*: parameters.x: q_log_uniform_values has no Optuna equivalent*",
+        ),
+        ("repeat: 2\n", "sweep_b.yaml:*: repeat: repeat applies to grid, random and lhs; a bayes trial runs once"),
+    ],
+    ids=["unknown-sampler", "bad-option", "normal", "quantised-log", "repeat"],
+)
+def test_bad_adaptive_sweeps_are_clean_collection_errors(project: pytest.Pytester, extra: str, expected: str) -> None:
+    text = BRANIN.format(trials=3)
+    if extra.startswith("parameters:"):
+        text = text.split("parameters:")[0]
+    project.makefile(".yaml", sweep_b=text + extra)
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    assert "Traceback" not in result.stdout.str() and "INTERNALERROR" not in result.stdout.str()
+
+
+def test_an_unreachable_storage_is_a_clean_collection_error(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_b=BRANIN.format(trials=3))
+    result = project.runpytest("-p", "no:cacheprovider", "--sweep-storage", "postgresql://nobody@127.0.0.1:9/nodb")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["sweep_b.yaml*cannot open the Optuna storage postgresql://nobody@127.0.0.1:9/nodb*"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_resume_refuses_a_study_made_for_another_space(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_b=BRANIN.format(trials=2))
+    assert session(project).returncode == 0
+    project.makefile(".yaml", sweep_b=BRANIN.format(trials=2).replace("max: 15", "max: 20"))
+    result = session(project, "--sweep-resume")
+    assert "parameters: --sweep-resume: the study" in result.stdout
+    assert "was made for another search space" in result.stdout
+
+
+def test_gp_without_pytorch_says_what_to_install(project: pytest.Pytester) -> None:
+    if _has("torch"):
+        pytest.skip("PyTorch is installed here: the gp sampler runs")
+    project.makefile(".yaml", sweep_b=BRANIN.format(trials=2) + "sampler: gp\n")
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["sweep_b.yaml:*: sampler: sampler gp needs the package torch: pip install torch"])
+
+
+def _has(module: str) -> Any:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def test_the_study_folder_is_the_report_folder(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=2))
+    assert session(project, "--sweep-report-dir", "out").returncode == 0
+    assert (Path(project.path) / "out" / "optuna.journal").exists()
