@@ -7,3 +7,4 @@
 import matplotlib.pyplot  # noqa: F401
 import pandas  # noqa: F401
 import scipy.stats.qmc  # noqa: F401
+from postgres import postgres_url  # noqa: F401 - a fixture for the tests that need a server

@@ -343,3 +343,33 @@ def test_the_study_folder_is_the_report_folder(project: pytest.Pytester) -> None
     project.makefile(".yaml", sweep_branin=BRANIN.format(trials=2))
     assert session(project, "--sweep-report-dir", "out").returncode == 0
     assert (Path(project.path) / "out" / "optuna.journal").exists()
+
+
+def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pytester, postgres_url: str) -> None:
+    """Two machines: the same RDB URL and --sweep-resume, started at the same moment."""
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=20))
+    args = ["--sweep-storage", postgres_url, "--sweep-resume", "-p", "no:cacheprovider"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    machines = []
+    for name in ("a", "b"):
+        out = ["--sweep-report-dir", f"reports_{name}"]
+        command = [sys.executable, "-m", "pytest", *args, *out, "-n", "2" if name == "a" else "0"]
+        machines.append(subprocess.Popen(command, cwd=project.path, env=env, stdout=subprocess.PIPE, text=True))
+    outputs = [machine.communicate(timeout=300)[0] for machine in machines]
+    assert all("INTERNALERROR" not in output for output in outputs), outputs
+    (summary_name,) = [s.study_name for s in optuna.get_all_study_summaries(postgres_url, False)]
+    study = optuna.load_study(study_name=summary_name, storage=postgres_url)
+    ran = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert len(ran) == 20  # the budget, once
+    assert len({t.user_attrs["sweep_slot"] for t in ran}) == 20  # no slot twice
+    ran_here = [summary_of(project.path / f"reports_{name}") for name in ("a", "b")]
+    assert sum(len(rows) for rows in ran_here) == 20, outputs  # each slot passed in exactly one session
+    assert set(ran_here[0]).isdisjoint(ran_here[1])
+
+
+def summary_of(folder: Path) -> dict[str, str]:
+    """The trials a session ran (not those another session had), by slot."""
+    if not (folder / "summary.csv").exists():
+        return {}
+    with (folder / "summary.csv").open(newline="") as handle:
+        return {row["trial"]: row["outcome"] for row in csv.DictReader(handle) if row["outcome"] == "passed"}
