@@ -111,6 +111,10 @@ def test_slots_ask_one_study_and_show_what_they_ran_with(project: pytest.Pyteste
         assert float(row["params.x"]) == pytest.approx(by_slot[slot].params["x"])
         assert float(row["metrics.value"]) == pytest.approx(by_slot[slot].value)
     assert "branin: 12 trials: 12 passed; best trial:" in result.stdout
+    plots = project.path / "reports" / "branin"
+    assert (plots / "optimization_history.png").stat().st_size > 1000
+    assert (plots / "search.png").stat().st_size > 1000
+    assert "optimization_history.png" in (project.path / "reports" / "index.html").read_text()
 
 
 def test_every_ending_is_told_and_none_stays_running(project: pytest.Pytester) -> None:

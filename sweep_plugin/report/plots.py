@@ -77,6 +77,9 @@ def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | Non
     """(file name, render) for each plot of the sweep; render gives PNG bytes or None."""
     yield "outcomes.png", lambda: _render(outcomes_plot, data)
     if data.metric is not None:
+        if adaptive_order(data) is not None:  # a bayes sweep: what people look at for adaptive search
+            yield "optimization_history.png", lambda: _render(history_plot, data)
+            yield "search.png", lambda: _render(search_plot, data)
         yield "importance.png", lambda: _render(importance_plot, data)
         yield "heatmap.png", lambda: _render(heatmap_plot, data)
         params = data.ranked_params()[:MAX_PARAM_PLOTS]
@@ -175,6 +178,68 @@ def importance_plot(data: SweepData) -> Figure | None:
     ax.set_xlabel(f"share of explained variance of {data.metric.name if data.metric else ''} (\u03b5\u00b2)")
     ax.grid(axis="y", visible=False)
     _title(ax, data, "parameter importance")
+    return fig
+
+
+# --------------------------------------------------------------- adaptive search
+
+_SLOT = re.compile(r"trial:(\d+)")
+
+
+def adaptive_order(data: SweepData) -> pd.Series | None:
+    """Each trial's number, if the sweep's trials are numbered slots (``trial:07``), else None."""
+    numbers = data.trials["trial"].map(lambda t: int(m[1]) if (m := _SLOT.fullmatch(str(t))) else -1)
+    return numbers if len(numbers) and (numbers >= 0).all() else None
+
+
+def history_plot(data: SweepData) -> Figure | None:
+    """The metric of each trial in the order they were numbered, and the best so far."""
+    order = adaptive_order(data)
+    if order is None or data.metric is None or len(data.y) < 2:
+        return None
+    numbers = order.loc[data.y.index].to_numpy()
+    sort = np.argsort(numbers)
+    x, y = numbers[sort], data.y.to_numpy()[sort]
+    best = np.minimum.accumulate(y) if data.metric.goal == "minimize" else np.maximum.accumulate(y)
+    fig, ax = _figure()
+    ax.scatter(x, y, s=14, c=POINT_COLOR, alpha=_alpha(len(y), 2.5), linewidths=0, label="trial", zorder=2)
+    ax.step(x, best, where="post", color=MEAN_COLOR, linewidth=1.6, label="best so far", zorder=3)
+    ax.set_xlabel("trial number")
+    ax.set_ylabel(_metric_label(data))
+    _robust_ylim(ax, y)
+    _title(ax, data, "optimization history")
+    _legend_below(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def search_plot(data: SweepData) -> Figure | None:
+    """Where the sampler searched: the two most important numeric parameters, coloured by trial number."""
+    order = adaptive_order(data)
+    params = [p for p in data.ranked_params() if p != "seed" and numeric(data.column(p)) is not None]
+    if order is None or data.metric is None or len(params) < 2 or len(data.y) < 2:
+        return None
+    x_name, y_name = params[:2]
+    index = data.y.index
+    x, y = numeric(data.column(x_name)), numeric(data.column(y_name))
+    assert x is not None and y is not None
+    fig, ax = _figure()
+    points = ax.scatter(
+        x.loc[index], y.loc[index], c=order.loc[index], cmap="viridis", s=22, linewidths=0, alpha=0.85, zorder=2
+    )
+    if data.best is not None:
+        best = data.best[1]
+        ax.scatter(
+            [best["params"].get(x_name)], [best["params"].get(y_name)], marker="*", s=180, c="#d62728", zorder=3,
+            label=f"best ({best['trial']})",
+        )
+    for values, name, axis in ((x, x_name, "x"), (y, y_name, "y")):
+        if data.scales.get(name) == "log" and bool((values.loc[index] > 0).all()):
+            getattr(ax, f"set_{axis}scale")("log")
+    fig.colorbar(points, ax=ax, label="trial number")
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(y_name)
+    _title(ax, data, "where the sampler searched")
+    _legend_below(fig, ax.get_legend_handles_labels()[0])
     return fig
 
 
