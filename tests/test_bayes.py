@@ -106,7 +106,7 @@ def test_slots_ask_one_study_and_show_what_they_ran_with(project: pytest.Pyteste
     assert len({tuple(sorted(t.params.items())) for t in study.trials}) == 12  # no suggestion twice
     rows = summary(project)
     assert sorted(rows) == [f"trial:{i:02d}" for i in range(12)]
-    by_slot = {t.user_attrs["sweep_slot"]: t for t in study.trials}
+    by_slot = {t.user_attrs["sweep"]["slot"]: t for t in study.trials}
     for slot, row in rows.items():
         assert float(row["params.x"]) == pytest.approx(by_slot[slot].params["x"])
         assert float(row["metrics.value"]) == pytest.approx(by_slot[slot].value)
@@ -136,7 +136,7 @@ def test_every_ending_is_told_and_none_stays_running(project: pytest.Pytester) -
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout
     (study,) = studies(project)
     rows = summary(project)
-    by_slot = {t.user_attrs["sweep_slot"]: t for t in study.trials}
+    by_slot = {t.user_attrs["sweep"]["slot"]: t for t in study.trials}
     expected = {"pass": "COMPLETE", "fail": "COMPLETE", "error": "FAIL", "timeout": "FAIL", "crash": "FAIL"}
     for slot, row in rows.items():
         assert by_slot[slot].state.name == expected[row["params.kind"]], (slot, row["outcome"])
@@ -268,7 +268,7 @@ def test_early_terminate_uses_optunas_pruner(project: pytest.Pytester) -> None:
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
     assert pruned, states(study)
     rows = summary(project)
-    assert {rows[t.user_attrs["sweep_slot"]]["outcome"] for t in pruned} == {"pruned"}
+    assert {rows[t.user_attrs["sweep"]["slot"]]["outcome"] for t in pruned} == {"pruned"}
 
 
 def test_the_budget_can_come_from_the_command_line(project: pytest.Pytester) -> None:
@@ -366,7 +366,7 @@ def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pyte
     study = optuna.load_study(study_name=summary_name, storage=postgres_url)
     ran = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert len(ran) == 20  # the budget, once
-    assert len({t.user_attrs["sweep_slot"] for t in ran}) == 20  # no slot twice
+    assert len({t.user_attrs["sweep"]["slot"] for t in ran}) == 20  # no slot twice
     ran_here = [summary_of(project.path / f"reports_{name}") for name in ("a", "b")]
     assert sum(len(rows) for rows in ran_here) == 20, outputs  # each slot passed in exactly one session
     assert set(ran_here[0]).isdisjoint(ran_here[1])
@@ -378,3 +378,13 @@ def summary_of(folder: Path) -> dict[str, str]:
         return {}
     with (folder / "summary.csv").open(newline="") as handle:
         return {row["trial"]: row["outcome"] for row in csv.DictReader(handle) if row["outcome"] == "passed"}
+
+
+def test_an_sqlite_url_serves_every_worker(project: pytest.Pytester) -> None:
+    """Workers opening a new RDB at the same moment race to create its tables: none may lose."""
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=8))
+    url = f"sqlite:///{project.path / 'study.db'}"
+    result = session(project, "-n", "2", "--sweep-storage", url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (name,) = [s.study_name for s in optuna.get_all_study_summaries(url, False)]
+    assert states(optuna.load_study(study_name=name, storage=url)) == {"COMPLETE": 8}

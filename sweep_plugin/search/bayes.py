@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import math
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc", "nsga2")
 MAX_ASKS = 100  # suggestions one trial may refuse for breaking a constraint
 JOURNAL_FILE = "optuna.journal"
-SLOT, SESSION = "sweep_slot", "sweep_session"  # user attributes of every Optuna trial the plugin makes
+RDB_ATTEMPTS = 5
+TRIAL_ATTR = "sweep"  # user attribute of every Optuna trial the plugin makes: {"slot": ..., "session": ...}
 SPACE = "sweep_space"  # user attribute of a study: its search space, to refuse a study made for another one
 _PLAIN = (type(None), bool, int, float, str)  # what Optuna takes as categorical choices
 
@@ -84,7 +86,7 @@ class BayesSearch(SearchMethod):
             return self._values(self._live[slot.id].params)
         study = self.study()
         mine = self._trial_of(study, slot)
-        if mine is not None and mine.user_attrs.get(SESSION) != self.settings.session:
+        if mine is not None and _owner(mine)[1] != self.settings.session:
             pytest.skip(f"{slot.id} ran in another session sharing the study (its trial {mine.number})")
         if mine is not None and mine.state == self.optuna.trial.TrialState.RUNNING:
             self._adopted[slot.id] = mine.number  # its worker died: this rerun ends that trial
@@ -94,9 +96,8 @@ class BayesSearch(SearchMethod):
             return self._values(earlier.params)
         for _ in range(MAX_ASKS):
             trial = study.ask()
-            trial.set_user_attr(SLOT, slot.id)
-            trial.set_user_attr(SESSION, self.settings.session)
-            if self._lost(study, trial, slot):
+            trial.set_user_attr(TRIAL_ATTR, {"slot": slot.id, "session": self.settings.session})
+            if self.settings.resume and self._lost(study, trial, slot):  # only a continued study is shared
                 study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
                 pytest.skip(f"{slot.id} is run by another session sharing the study")
             params = {path: space.suggest(trial, path) for path, space in self.spaces.items()}
@@ -138,7 +139,7 @@ class BayesSearch(SearchMethod):
                     values=None if values is None else [values],
                     params=params,
                     distributions={path: space.distribution for path, space in self.spaces.items()},
-                    user_attrs={SLOT: slot.id, SESSION: self.settings.session},
+                    user_attrs={TRIAL_ATTR: {"slot": slot.id, "session": self.settings.session}},
                 )
             )
 
@@ -240,7 +241,7 @@ class BayesSearch(SearchMethod):
         trials = [
             t
             for t in study.get_trials(deepcopy=False)
-            if t.user_attrs.get(SLOT) == slot.id and "sweep_refused" not in t.user_attrs
+            if _owner(t)[0] == slot.id and "sweep_refused" not in t.user_attrs
         ]
         return min(trials, key=lambda t: t.number, default=None)
 
@@ -346,6 +347,12 @@ def _continuous(path: str, space: Distribution, dists: Any) -> Any:
     raise SweepError(f"{kind} has no Optuna equivalent for method bayes; write {instead}", key=f"parameters.{path}")
 
 
+def _owner(trial: Any) -> tuple[str | None, str | None]:
+    """The slot and session an Optuna trial of the plugin's belongs to."""
+    owner = trial.user_attrs.get(TRIAL_ATTR)
+    return (owner.get("slot"), owner.get("session")) if isinstance(owner, dict) else (None, None)
+
+
 def import_optuna() -> Any:
     """Optuna, or a `SweepError` saying how to install it."""
     try:
@@ -395,10 +402,20 @@ def sampler_factory(spec: SweepSpec, optuna: Any) -> Callable[[int], Any]:
 
 
 def open_storage(location: str, optuna: Any) -> Any:
-    """The Optuna storage at ``location``: an RDB URL, or a journal file (its folder made)."""
+    """The Optuna storage at ``location``: an RDB URL, or a journal file (its folder made).
+
+    Workers that open a new RDB at the same moment race to create its tables; the loser
+    tries again (the tables are there by then), a few times.
+    """
     try:
         if "://" in location:
-            return optuna.storages.RDBStorage(location)
+            for attempt in range(RDB_ATTEMPTS):
+                try:
+                    return optuna.storages.RDBStorage(location)
+                except Exception:
+                    if attempt == RDB_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
         from optuna.storages.journal import JournalFileBackend, JournalStorage
 
         path = Path(location)
@@ -418,7 +435,7 @@ def fail_running(location: str, sweep_keys: set[str], session: str) -> int:
             continue
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
         for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-            if trial.user_attrs.get(SESSION) == session:
+            if _owner(trial)[1] == session:
                 study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
                 failed += 1
     return failed
