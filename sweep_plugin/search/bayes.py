@@ -126,8 +126,8 @@ class BayesSearch(SearchMethod):
     def finish(self, slot: Slot, record: Record) -> None:
         state, values = self._ending(record)
         study = self.study()
-        if slot.id in self._live:
-            study.tell(self._live.pop(slot.id), values, state=state, skip_if_finished=True)
+        if slot.id in self._live:  # asked here and running: no need to read its state back first
+            study.tell(self._live.pop(slot.id), values, state=state)
         elif slot.id in self._adopted:
             self._replayed.pop(slot.id, None)
             study.tell(self._adopted.pop(slot.id), values, state=state, skip_if_finished=True)
