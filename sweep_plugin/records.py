@@ -63,7 +63,8 @@ class Identity(TypedDict):
     hash: str  # the store's key: the sweep, the merged config and what it runs
     code: str  # a hash of the code the trial ran: the experiment's source file, or the command's program
     dir: str  # the trial's own folder, relative to the report folder (its sweep's folder first)
-    metric: dict[str, str] | None
+    metric: dict[str, str] | None  # the sweep's metric (the first objective)
+    objectives: list[dict[str, str]]  # every objective of a multi-objective sweep, else empty
     scales: dict[str, str]  # parameter -> log, linear or categorical (for plots)
 
 
@@ -120,6 +121,7 @@ def unknown_identity(nodeid: str, params: Mapping[str, Any] | None = None) -> Id
         code="",
         dir="",
         metric=None,
+        objectives=[],
         scales={},
     )
 
@@ -158,6 +160,7 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         code=_text(meta.get("code")),
         dir=_text(meta.get("dir")),
         metric=metric.as_dict() if metric else None,
+        objectives=[m.as_dict() for m in map(Metric.from_field, _list(meta.get("objectives"))) if m is not None],
         scales={str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
         outcome=str(outcome),
         message=_text(meta.get("message")) or _text(defaults.get("message")),
@@ -192,6 +195,10 @@ def _history(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         return []
     return [e if type(e) is dict else dict(e) for e in value if isinstance(e, Mapping)]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _mapping(value: Any) -> dict[str, Any]:

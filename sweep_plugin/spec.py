@@ -39,6 +39,7 @@ SWEEP_KEYS = (
     "repeat",
     "constraints",
     "metric",
+    "metrics",
     "expect",
     "timeout",
     "marks",
@@ -78,7 +79,8 @@ class SweepSpec:
     seed: int = 0
     repeat: int = 1
     constraints: tuple[Check, ...] = ()
-    metric: Metric | None = None
+    metric: Metric | None = None  # the first of ``objectives``: what "best" means
+    objectives: tuple[Metric, ...] = ()  # every metric to optimize; more than one: a multi-objective sweep
     expect: tuple[Check, ...] = ()
     timeout: float | None = None
     marks: tuple[str, ...] = ()
@@ -206,7 +208,11 @@ class _Reader:
         trials = at("trials", _positive_int, None)
         if trials is None and isinstance(raw.get("run_cap"), int):
             trials = raw["run_cap"]
-        if method == "bayes" and "metric" not in raw:
+        if "metric" in raw and "metrics" in raw:
+            raise self.error(where + ("metrics",), SweepError("give `metric` or `metrics`, not both"))
+        metric_key = "metrics" if "metrics" in raw else "metric"
+        objectives: tuple[Metric, ...] = at(metric_key, _metrics, ())
+        if method == "bayes" and not objectives:
             problem = SweepError("bayes needs `metric: {name: ..., goal: ...}` to optimize")
             raise self.error(where + ("method",), problem)
         for key in ("sampler", "sampler_options"):
@@ -214,7 +220,7 @@ class _Reader:
                 raise self.error(where + (key,), SweepError(f"applies to method: bayes only, not {method}"))
         experiment, command = self._target(raw, where)
         repeat = at("repeat", _positive_int, 1)
-        if "early_terminate" in raw and "metric" not in raw:
+        if "early_terminate" in raw and not objectives:
             raise self.error(
                 where + ("early_terminate",), SweepError("needs `metric: {name: ..., goal: ...}` to judge")
             )
@@ -234,7 +240,8 @@ class _Reader:
             seed=at("seed", _int, 0),
             repeat=repeat,
             constraints=self._checks(raw, where, "constraints"),
-            metric=at("metric", _metric, None),
+            metric=objectives[0] if objectives else None,
+            objectives=objectives,
             expect=self._checks(raw, where, "expect"),
             timeout=at("timeout", _positive_number, None),
             marks=at("marks", _marks, ()),
@@ -343,6 +350,24 @@ def _positive_number(raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
         raise SweepError(f"must be a positive number of seconds, not {raw!r}")
     return float(raw)
+
+
+def _metrics(raw: Any) -> tuple[Metric, ...]:
+    """One metric, or a list of them (a multi-objective sweep); W&B's ``metrics:`` is such a list."""
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise SweepError("must name at least one metric")
+    metrics = []
+    for index, item in enumerate(items):
+        try:
+            metrics.append(_metric(item))
+        except SweepError as exc:
+            key = ".".join(filter(None, [str(index) if len(items) > 1 else "", exc.key]))
+            raise SweepError(exc.message, key=key) from None
+    names = [metric.name for metric in metrics]
+    if len(set(names)) < len(names):
+        raise SweepError(f"names a metric twice: {', '.join(names)}")
+    return tuple(metrics)
 
 
 def _metric(raw: Any) -> Metric:

@@ -55,6 +55,7 @@ def identity(
         code=case.sweep.target.code if case.sweep.target else "",
         dir=case.sweep.trial_folder(slot),
         metric=spec.metric.as_dict() if spec.metric else None,
+        objectives=[m.as_dict() for m in spec.objectives] if len(spec.objectives) > 1 else [],
         scales=spec.scales,
     )
 

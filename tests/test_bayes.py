@@ -388,3 +388,60 @@ def test_an_sqlite_url_serves_every_worker(project: pytest.Pytester) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     (name,) = [s.study_name for s in optuna.get_all_study_summaries(url, False)]
     assert states(optuna.load_study(study_name=name, storage=url)) == {"COMPLETE": 8}
+
+
+TWO_OBJECTIVES = """
+experiment: models:two
+method: bayes
+sampler: {sampler}
+trials: 16
+metric:
+  - {{name: error, goal: minimize}}
+  - {{name: size, goal: minimize}}
+parameters:
+  x: {{distribution: uniform, min: 0, max: 1}}
+"""
+
+
+@pytest.mark.parametrize("sampler", ["nsga2", "tpe"])
+def test_several_metrics_make_a_pareto_front(project: pytest.Pytester, sampler: str) -> None:
+    project.makepyfile(models="def two(config):\n    x = config['x']\n    return {'error': x, 'size': (1 - x) ** 2}\n")
+    project.makefile(".yaml", sweep_two=TWO_OBJECTIVES.format(sampler=sampler))
+    result = session(project, "-n", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (study,) = studies(project)
+    assert [d.name for d in study.directions] == ["MINIMIZE", "MINIMIZE"]
+    assert states(study) == {"COMPLETE": 16}
+    folder = project.path / "reports" / "two"
+    with (folder / "pareto.csv").open(newline="") as handle:
+        front = list(csv.DictReader(handle))
+    assert len(front) == 16  # error and size trade off everywhere: every trial is on the front
+    import yaml
+
+    best = yaml.safe_load((folder / "best.yaml").read_text())
+    assert len(best["pareto_front"]) == 16 and best["metric"] == "error"
+    assert (folder / "pareto.png").exists()
+    assert "Pareto front of error, size: 16 trials" in result.stdout
+
+
+def test_a_dominated_trial_is_off_the_front() -> None:
+    from sweep_plugin.records import Metric
+    from sweep_plugin.report.records import pareto_front
+
+    def rec(trial: str, a: float, b: float) -> dict[str, Any]:
+        return {"trial": trial, "outcome": "passed", "metrics": {"a": a, "b": b}}
+
+    records = [rec("t1", 1, 5), rec("t2", 2, 2), rec("t3", 3, 3), rec("t4", 5, 1), rec("t5", 2, 2)]
+    front = pareto_front(records, [Metric("a"), Metric("b")])
+    assert [r["trial"] for r in front] == ["t1", "t2", "t5", "t4"]  # t3 is beaten by t2 on both
+    maximized = pareto_front(records, [Metric("a", "maximize"), Metric("b")])
+    assert [r["trial"] for r in maximized] == ["t4"]  # the most a and the least b: it beats every other
+
+
+def test_several_metrics_refuse_what_optuna_cannot_do(project: pytest.Pytester) -> None:
+    project.makepyfile(models="def two(config):\n    return {'error': 1, 'size': 1}\n")
+    project.makefile(
+        ".yaml", sweep_two=TWO_OBJECTIVES.format(sampler="tpe") + "early_terminate: {type: median}\n"
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["sweep_two.yaml:*: early_terminate: Optuna cannot prune a study of several metrics*"])

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..records import FINISHED, Metric
-from .records import Sweep, best_record
+from .records import Sweep, best_record, pareto_front, sweep_objectives
 from .tables import history_frame, trials_frame
 
 MAX_GROUPS = 10
@@ -81,6 +81,8 @@ class SweepData:
     stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STAT_COLUMNS))
     table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ANALYSIS_COLUMNS))
     best: tuple[float, Mapping[str, Any]] | None = None
+    objectives: list[Metric] = field(default_factory=list)  # of a multi-objective sweep
+    front: list[Mapping[str, Any]] = field(default_factory=list)  # its Pareto front
 
     def column(self, param: str) -> pd.Series:
         """Raw values of ``param`` for every trial."""
@@ -112,6 +114,8 @@ def analyse(sweep: Sweep) -> SweepData:
         y=metric_values(trials, metric),
         best=best_record(sweep.records, metric),
     )
+    data.objectives = sweep_objectives(sweep.records)
+    data.front = pareto_front(sweep.records, data.objectives) if data.objectives else []
     declared = _declared_scales(sweep)
     data.scales = {p: declared.get(p) or infer_scale(data.column(p)) for p in params}
     data.keys = {p: group_keys(data.column(p).loc[data.y.index]) for p in params}

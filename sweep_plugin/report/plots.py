@@ -77,6 +77,8 @@ def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | Non
     """(file name, render) for each plot of the sweep; render gives PNG bytes or None."""
     yield "outcomes.png", lambda: _render(outcomes_plot, data)
     if data.metric is not None:
+        if data.front:
+            yield "pareto.png", lambda: _render(pareto_plot, data)
         if adaptive_order(data) is not None:  # a bayes sweep: what people look at for adaptive search
             yield "optimization_history.png", lambda: _render(history_plot, data)
             yield "search.png", lambda: _render(search_plot, data)
@@ -208,6 +210,31 @@ def history_plot(data: SweepData) -> Figure | None:
     ax.set_ylabel(_metric_label(data))
     _robust_ylim(ax, y)
     _title(ax, data, "optimization history")
+    _legend_below(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def pareto_plot(data: SweepData) -> Figure | None:
+    """The first two objectives of every finished trial, the Pareto front joined up."""
+    first, second = data.objectives[:2]
+
+    def values(records: list[Any]) -> tuple[list[float], list[float]]:
+        pairs = [(r["metrics"].get(first.name), r["metrics"].get(second.name)) for r in records]
+        kept = [(a, b) for a, b in pairs if isinstance(a, int | float) and isinstance(b, int | float)]
+        return [a for a, _ in kept], [b for _, b in kept]
+
+    finished = [r for r in data.sweep.records if r.get("outcome") in ("passed", "failed")]
+    x, y = values(finished)
+    fx, fy = values(sorted(data.front, key=lambda r: r["metrics"].get(first.name)))
+    if len(fx) < 1 or len(x) < 2:
+        return None
+    fig, ax = _figure()
+    ax.scatter(x, y, s=14, c="#9e9e9e", alpha=_alpha(len(x), 2.5), linewidths=0, label="trial", zorder=2)
+    ax.plot(fx, fy, "-o", color=POINT_COLOR, markersize=5, linewidth=1.2, label="Pareto front", zorder=3)
+    arrows = {m.name: "\u2193" if m.goal == "minimize" else "\u2191" for m in (first, second)}
+    ax.set_xlabel(f"{first.name} ({arrows[first.name]} better)")
+    ax.set_ylabel(f"{second.name} ({arrows[second.name]} better)")
+    _title(ax, data, f"Pareto front ({len(data.front)} trials)")
     _legend_below(fig, ax.get_legend_handles_labels()[0])
     return fig
 

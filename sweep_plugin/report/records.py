@@ -225,6 +225,31 @@ def _guess_goal(name: str) -> str:
     return "minimize" if any(hint in lowered for hint in _MINIMIZE_HINTS) else "maximize"
 
 
+def sweep_objectives(records: Iterable[Mapping[str, Any]]) -> list[Metric]:
+    """The objectives of a multi-objective sweep (two or more), else an empty list."""
+    for rec in records:
+        objectives = [m for m in map(Metric.from_field, rec.get("objectives") or []) if m is not None]
+        if len(objectives) > 1:
+            return objectives
+    return []
+
+
+def pareto_front(records: Iterable[Mapping[str, Any]], objectives: list[Metric]) -> list[Mapping[str, Any]]:
+    """The finished trials no other finished trial beats on every objective, best on the first one first."""
+    scored: list[tuple[list[float], Mapping[str, Any]]] = []
+    for rec in records:
+        values = [metric_value(rec, metric) for metric in objectives]
+        known = [v for v in values if v is not None]
+        if len(known) == len(objectives):
+            scored.append(([v if m.goal == "minimize" else -v for v, m in zip(known, objectives, strict=True)], rec))
+    scored.sort(key=lambda item: item[0])
+    front: list[tuple[list[float], Mapping[str, Any]]] = []
+    for costs, rec in scored:
+        if not any(all(f <= c for f, c in zip(kept, costs, strict=True)) and kept != costs for kept, _ in front):
+            front.append((costs, rec))
+    return [rec for _, rec in front]
+
+
 def metric_value(rec: Mapping[str, Any], metric: Metric) -> float | None:
     """The record's finite value of ``metric`` if it finished, else None."""
     if rec.get("outcome") not in FINISHED:
@@ -291,6 +316,10 @@ def _sweep_line(sweep: Sweep, label: str) -> str:
         line += f"; best {best[1]['trial']} {metric.name}={best[0]:.4g}"
     elif metric is not None:
         line += f"; no finished trial with {metric.name}"
+    objectives = sweep_objectives(sweep.records)
+    if objectives:
+        front = pareto_front(sweep.records, objectives)
+        line += f"; Pareto front of {', '.join(m.name for m in objectives)}: {len(front)} trials"
     return line
 
 

@@ -144,8 +144,10 @@ def _cell(value: Any) -> Any:
 # --------------------------------------------------------------- best trial
 
 
-def best_document(records: Sequence[Mapping[str, Any]], metric: Metric | None) -> dict[str, Any] | None:
-    """Content of best.yaml, or None if no finished trial has the metric."""
+def best_document(
+    records: Sequence[Mapping[str, Any]], metric: Metric | None, front: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any] | None:
+    """Content of best.yaml, or None if no finished trial has the metric; a multi-objective sweep's lists its front."""
     best = best_record(records, metric)
     if best is None or metric is None:
         return None
@@ -163,6 +165,9 @@ def best_document(records: Sequence[Mapping[str, Any]], metric: Metric | None) -
             "config": rec["config"],
         }
     )
+    if front:
+        fields = ("trial", "nodeid", "metrics", "params")
+        document["pareto_front"] = plain([{key: r[key] for key in fields} for r in front])
     return document
 
 

@@ -21,7 +21,7 @@ from .publish import ReportInterrupted, publish, staging_folder
 from .records import Sweep, group_sweeps
 
 T = TypeVar("T")
-_OWN_FILES = ("best.yaml", "best_config.yaml")
+_OWN_FILES = ("best.yaml", "best_config.yaml", "pareto.csv")
 
 
 class SweepReportWarning(UserWarning):
@@ -100,7 +100,9 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
     writer.file(f"{label}/history.csv", tables.write_csv, data.history, folder / "history.csv")
     writer.file(f"{label}/param_stats.csv", tables.write_csv, data.stats, folder / "param_stats.csv")
     writer.file(f"{label}/analysis.csv", tables.write_csv, data.table, folder / "analysis.csv")
-    best = tables.best_document(sweep.records, data.metric)
+    if data.front:
+        writer.file(f"{label}/pareto.csv", tables.write_csv, tables.trials_frame(data.front), folder / "pareto.csv")
+    best = tables.best_document(sweep.records, data.metric, data.front)
     if best is not None:
         writer.file(f"{label}/best.yaml", tables.write_yaml, best, folder / "best.yaml")
         writer.file(f"{label}/best_config.yaml", tables.write_yaml, best["config"], folder / "best_config.yaml")

@@ -59,6 +59,10 @@ class BayesSearch(SearchMethod):
         self.count = budget(spec, settings)
         if spec.repeat > 1:
             raise SweepError("repeat applies to grid, random and lhs; a bayes trial runs once", key="repeat")
+        if len(spec.objectives) > 1 and spec.sampler == "cmaes":
+            raise SweepError("cmaes optimizes one metric; for several, use nsga2 or tpe", key="sampler")
+        if len(spec.objectives) > 1 and spec.early_terminate:
+            raise SweepError("Optuna cannot prune a study of several metrics; drop it", key="early_terminate")
         check_constraint_names(spec)
         self.accept = constraint_filter(spec)
         self.spaces = {path: OptunaSpace.of(path, space, self.optuna) for path, space in spec.spaces.items()}
@@ -136,7 +140,7 @@ class BayesSearch(SearchMethod):
             study.add_trial(
                 self.optuna.trial.create_trial(
                     state=state,
-                    values=None if values is None else [values],
+                    values=values,
                     params=params,
                     distributions={path: space.distribution for path, space in self.spaces.items()},
                     user_attrs={TRIAL_ATTR: {"slot": slot.id, "session": self.settings.session}},
@@ -170,7 +174,7 @@ class BayesSearch(SearchMethod):
                 study_name=name,
                 sampler=self.make_sampler(self._seed()),
                 pruner=self._pruner(),
-                direction=self.spec.metric.goal if self.spec.metric else "minimize",
+                directions=[metric.goal for metric in self.spec.objectives],
                 load_if_exists=True,
             )
             self._check_space(self._study)
@@ -269,14 +273,15 @@ class BayesSearch(SearchMethod):
     def _values(self, optuna_params: Mapping[str, Any]) -> dict[str, Any]:
         return {path: self.spaces[path].value(optuna_params[path]) for path in self.spaces if path in optuna_params}
 
-    def _ending(self, record: Record) -> tuple[Any, float | None]:
+    def _ending(self, record: Record) -> tuple[Any, list[float] | None]:
+        """The state to tell, and the objectives' values when it is complete."""
         states = self.optuna.trial.TrialState
         if record["outcome"] == "pruned":
             return states.PRUNED, None
-        metric = self.spec.metric
-        value = record["metrics"].get(metric.name) if metric else None
-        if record["outcome"] in ("passed", "failed") and isinstance(value, int | float) and math.isfinite(value):
-            return states.COMPLETE, float(value)
+        values = [record["metrics"].get(metric.name) for metric in self.spec.objectives]
+        finished = record["outcome"] in ("passed", "failed")
+        if finished and all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+            return states.COMPLETE, [float(v) for v in values]  # type: ignore[arg-type]
         return states.FAIL, None
 
 
