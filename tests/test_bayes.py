@@ -445,3 +445,22 @@ def test_several_metrics_refuse_what_optuna_cannot_do(project: pytest.Pytester) 
     )
     result = project.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["sweep_two.yaml:*: early_terminate: Optuna cannot prune a study of several metrics*"])
+
+
+def test_a_slot_is_selected_by_its_number(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=12))
+    result = session(project, "-k", "trial:07", "-v")
+    assert "sweep_branin.yaml::branin[trial:07] PASSED" in result.stdout
+    assert "1 passed, 11 deselected" in result.stdout
+
+
+def test_without_optuna_bayes_says_what_to_install(project: pytest.Pytester) -> None:
+    blocker = project.path / "blocked" / "optuna"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('no optuna here')\n")
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=2))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project.path / "blocked"), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    result = subprocess.run(command, cwd=project.path, env=env, capture_output=True, text=True)
+    assert "sweep_branin.yaml:2: method: bayes needs Optuna: pip install 'optuna>=4.8'" in result.stdout, result.stdout
