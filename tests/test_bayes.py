@@ -39,6 +39,11 @@ def endings(config):
         os._exit(3)
     return {"value": 1.0 if kind == "pass" else 5.0}
 
+def odd_slots_fail(config, trial):
+    if int(trial.id[-1]) % 2:
+        raise RuntimeError("an odd slot")
+    return {"value": config["x"]}
+
 def flaky(config, trial):
     with open("params.log", "a") as log:
         log.write(f"{trial.id} {config['x']!r}\\n")
@@ -464,3 +469,23 @@ def test_without_optuna_bayes_says_what_to_install(project: pytest.Pytester) -> 
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
     result = subprocess.run(command, cwd=project.path, env=env, capture_output=True, text=True)
     assert "sweep_branin.yaml:2: method: bayes needs Optuna: pip install 'optuna>=4.8'" in result.stdout, result.stdout
+
+
+def test_resume_runs_again_the_slots_that_failed(project: pytest.Pytester) -> None:
+    project.makefile(
+        ".yaml",
+        sweep_e="""
+        experiment: models:odd_slots_fail
+        method: bayes
+        trials: 6
+        metric: {name: value, goal: minimize}
+        parameters:
+          x: {distribution: uniform, min: 0, max: 1}
+        """,
+    )
+    session(project)
+    errored = {slot for slot, row in summary(project).items() if row["outcome"] == "error"}
+    assert errored == {"trial:1", "trial:3", "trial:5"}
+    resumed = session(project, "--sweep-resume", "-v")
+    ran_again = {line.split("[")[1].split("]")[0] for line in resumed.stdout.splitlines() if "e[trial:" in line}
+    assert errored and ran_again == errored, resumed.stdout  # every errored slot, and only those

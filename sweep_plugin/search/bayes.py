@@ -91,7 +91,8 @@ class BayesSearch(SearchMethod):
         study = self.study()
         mine = self._trial_of(study, slot)
         if mine is not None and _owner(mine)[1] != self.settings.session:
-            pytest.skip(f"{slot.id} ran in another session sharing the study (its trial {mine.number})")
+            state = mine.state.name.lower()
+            pytest.skip(f"{slot.id} is trial {mine.number} of the study ({state}), from another session")
         if mine is not None and mine.state == self.optuna.trial.TrialState.RUNNING:
             self._adopted[slot.id] = mine.number  # its worker died: this rerun ends that trial
         earlier = mine or (self._previous_trial(slot) if self.settings.rerun_failed else None)
@@ -207,7 +208,9 @@ class BayesSearch(SearchMethod):
             return None
         newest = max(earlier, key=lambda s: (s.datetime_start is not None, s.datetime_start or 0))
         study = self.optuna.load_study(study_name=newest.study_name, storage=storage)
-        return self._trial_of(study, slot)
+        ran = [t for t in study.get_trials(deepcopy=False) if _owner(t)[0] == slot.id]
+        ran = [t for t in ran if "sweep_refused" not in t.user_attrs]
+        return max(ran, key=lambda t: t.number, default=None)  # a failed one too: --lf reruns failures
 
     def _check_storage(self) -> None:
         """At collection: the storage opens, and a study to continue was made for this search space."""
@@ -241,11 +244,15 @@ class BayesSearch(SearchMethod):
             )
 
     def _trial_of(self, study: optuna.Study, slot: Slot) -> optuna.trial.FrozenTrial | None:
-        """The trial that holds ``slot`` in ``study``: the first one asked for it and not refused."""
+        """The trial that holds ``slot`` in ``study``: the first one asked for it that has not failed.
+
+        A failed trial (an error, a crash, a refused suggestion) leaves its slot free: resume runs it again.
+        """
+        held = (self.optuna.trial.TrialState.COMPLETE, self.optuna.trial.TrialState.PRUNED)
         trials = [
             t
-            for t in study.get_trials(deepcopy=False)
-            if _owner(t)[0] == slot.id and "sweep_refused" not in t.user_attrs
+            for t in study.get_trials(deepcopy=False, states=(*held, self.optuna.trial.TrialState.RUNNING))
+            if _owner(t)[0] == slot.id
         ]
         return min(trials, key=lambda t: t.number, default=None)
 
