@@ -48,9 +48,10 @@ SWEEP_KEYS = (
     "early_terminate",
     "sampler",
     "sampler_options",
+    "run_cap",
 )
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
-WANDB_KEYS = ("program", "project", "entity", "description", "run_cap", "controller", "job")
+WANDB_KEYS = ("program", "project", "entity", "description", "controller", "job")  # run_cap is read: `trials`
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
 
 
@@ -125,6 +126,11 @@ class SweepSpec:
         return scales
 
 
+def is_sweep(data: Any) -> bool:
+    """Whether a YAML document is a sweep: a mapping with a sweep key (ours or W&B's) or ``sweeps:``."""
+    return isinstance(data, Mapping) and any(key in data for key in (*SWEEP_KEYS, *WANDB_KEYS, "sweeps"))
+
+
 def default_name(path: Path) -> str:
     """``sweep_lr.yaml`` and ``lr.sweep.yaml`` are both the sweep ``lr`` (made a plain word, as `name` is)."""
     stem = path.name.split(".")[0]
@@ -144,8 +150,8 @@ def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SweepError(f"cannot read the file: {exc}", file=display) from None
     data = loaded.data
-    if not isinstance(data, Mapping):
-        raise SweepError("a sweep file must hold a mapping of sweep keys", file=display, line=1)
+    if not is_sweep(data):
+        return []  # a results or data file that happens to match the pattern: not ours to collect
     reader = _Reader(loaded, display, path)
     if "sweeps" not in data:
         return [reader.sweep(data, (), default_name(path))]
@@ -205,9 +211,7 @@ class _Reader:
         if method == "grid":
             for path, space in spaces.items():
                 self.read(where + ("parameters", path), lambda s: s.grid_values(), space)
-        trials = at("trials", _positive_int, None)
-        if trials is None and isinstance(raw.get("run_cap"), int):
-            trials = raw["run_cap"]
+        trials = at("trials", _positive_int, None) or at("run_cap", _positive_int, None)  # W&B's name for it
         if "metric" in raw and "metrics" in raw:
             raise self.error(where + ("metrics",), SweepError("give `metric` or `metrics`, not both"))
         metric_key = "metrics" if "metrics" in raw else "metric"
@@ -219,6 +223,15 @@ class _Reader:
             if key in raw and method != "bayes":
                 raise self.error(where + (key,), SweepError(f"applies to method: bayes only, not {method}"))
         experiment, command = self._target(raw, where)
+        if command is None:  # in-process, a value of one parameter would replace the other
+            for path in spaces:
+                outer = next((p for p in spaces if path.startswith(p + ".")), None)
+                if outer is not None:
+                    problem = SweepError(
+                        f"lies inside the parameter {outer!r}: each value of {outer} would replace it;"
+                        f" sweep one of the two, or put {path.rpartition('.')[2]} into {outer}'s values",
+                    )
+                    raise self.error(where + ("parameters", path), problem)
         repeat = at("repeat", _positive_int, 1)
         if "early_terminate" in raw and not objectives:
             raise self.error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +32,23 @@ class LoadedYaml:
         return None
 
 
+class SweepLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading exponent numbers as YAML 1.2 does: ``9e-6`` and ``1e3`` are floats.
+
+    (YAML 1.1, which PyYAML follows, needs a dot and a signed exponent: ``9.0e-6``.)
+    """
+
+
+SweepLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
 def load_yaml(text: str, filename: str) -> LoadedYaml:
     """Parse one YAML document with the safe loader; errors name file and line."""
-    loader = yaml.SafeLoader(text)
+    loader = SweepLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -69,7 +69,6 @@ CASES = [
         "sweep_x.yaml:4: invalid YAML: while parsing a flow sequence expected ',' or ']'*",
         id="invalid-yaml",
     ),
-    pytest.param("- lr\n- hidden\n", "sweep_x.yaml:1: a sweep file must hold a mapping*", id="not-a-mapping"),
     pytest.param(
         "experiment: models:train\nparameter:\n  lr: [1]\n",
         "sweep_x.yaml:2: parameter: unknown key (did you mean 'parameters'?)",
@@ -97,11 +96,7 @@ CASES = [
         "sweep_x.yaml:5: parameters.lr: unknown distribution 'unifrom' (did you mean 'uniform'?)",
         id="unknown-distribution",
     ),
-    pytest.param(
-        "experiment: models:train\nmethod: random\nparameters:\n  lr: [0.1, 0.2]\n",
-        "sweep_x.yaml:2: method: method random needs a budget: `trials: N` in the file, or --sweep-trials N*",
-        id="random-without-trials",
-    ),
+
     pytest.param(
         GRID + "method: grdi\n",
         "sweep_x.yaml:*: method: unknown search method 'grdi' (did you mean 'grid'?)*",
@@ -335,3 +330,47 @@ def test_no_sweep_disables_the_plugin(pytester: pytest.Pytester) -> None:
     sweep_project(pytester, GRID)
     assert pytester.runpytest(*NO_REPORT).ret == pytest.ExitCode.OK
     assert pytester.runpytest(*QUIET, "-p", "no:sweep").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- lr\n- hidden\n", "accuracy: 0.93\nloss: [0.4, 0.2]\n", "", "42\n"],
+    ids=["a-list", "a-results-file", "empty", "a-number"],
+)
+def test_yaml_that_is_not_a_sweep_is_left_alone(pytester: pytest.Pytester, text: str) -> None:
+    pytester.makefile(".yaml", sweep_results=text)
+    pytester.makepyfile(test_plain="def test_ok():\n    pass\n")
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_yaml_12_numbers_are_numbers(pytester: pytest.Pytester) -> None:
+    sweep_project(pytester, "experiment: models:train\nparameters:\n  lr: [9e-6, 1e-3]\nconfig: {wd: 1e-4}\n")
+    result = pytester.runpytest(*NO_REPORT, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["sweep_x.yaml::x[[]lr:9e-06[]]", "sweep_x.yaml::x[[]lr:0.001[]]"])
+
+
+def test_free_text_names_become_one_safe_word(pytester: pytest.Pytester) -> None:
+    sweep_project(pytester, "name: First Sweep (v2)\nexperiment: models:train\nparameters:\n  lr: [1, 2]\n")
+    result = pytester.runpytest(*NO_REPORT, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["sweep_x.yaml::First_Sweep_v2[[]lr:1[]]"])
+
+
+def test_values_with_slashes_and_colons_are_selectable(pytester: pytest.Pytester) -> None:
+    sweep_project(pytester, "experiment: models:train\nparameters:\n  data: ['data/train.csv', 'a::b']\n")
+    pytester.runpytest(*NO_REPORT, "-k", "data:data/train.csv").assert_outcomes(passed=1)
+    pytester.runpytest(*NO_REPORT, "-k", "data:a_b").assert_outcomes(passed=1)
+
+
+def test_a_parameter_inside_another_is_refused_for_experiments(pytester: pytest.Pytester) -> None:
+    text = "experiment: models:train\nparameters:\n  optimizer: [adam, sgd]\n  optimizer.config.lr: [0.1, 0.01]\n"
+    result = run(pytester, text)
+    assert_clean_collection_error(
+        pytester, result, "sweep_x.yaml:4: parameters.optimizer.config.lr: lies inside the parameter 'optimizer'*"
+    )
+
+
+def test_a_command_error_points_at_the_command_line(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "name: c\nparameters:\n  lr: [1]\ncommand: python t.py {lrr}\n")
+    assert_clean_collection_error(pytester, result, "sweep_x.yaml:4: command: unknown placeholder {lrr} (did you mean*")

@@ -278,10 +278,9 @@ def test_early_terminate_uses_optunas_pruner(project: pytest.Pytester) -> None:
 
 def test_the_budget_can_come_from_the_command_line(project: pytest.Pytester) -> None:
     project.makefile(".yaml", sweep_branin=BRANIN.format(trials=1).replace("trials: 1\n", ""))
-    missing = session(project)
-    assert "sweep_branin.yaml:2: method: method bayes needs a budget: `trials: N` in the file, or --sweep-trials N" in (
-        missing.stdout
-    )
+    default = session(project)
+    assert "sweep_branin.yaml::branin: no budget given (trials, run_cap or --sweep-trials): 10 trials" in default.stdout
+    assert len(summary(project)) == 10
     assert session(project, "--sweep-trials", "3").returncode == 0
     assert len(summary(project)) == 3
 

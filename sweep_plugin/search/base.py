@@ -53,15 +53,19 @@ class SearchSettings:
     rerun_failed: bool = False  # --lf: a failed trial runs again with the parameters it had
 
 
+DEFAULT_TRIALS = 10  # a sampled sweep's budget when nothing gives one (W&B's agent would run until stopped)
+
+
 def budget(spec: SweepSpec, settings: SearchSettings) -> int:
     """How many trials a sampled sweep runs: its ``trials`` (or W&B's ``run_cap``), else ``--sweep-trials``."""
-    count = spec.trials or settings.trials
-    if count is None:
-        raise SweepError(
-            f"method {spec.method} needs a budget: `trials: N` in the file, or --sweep-trials N (ini sweep_trials)",
-            key="method",
-        )
-    return count
+    return spec.trials or settings.trials or DEFAULT_TRIALS
+
+
+def budget_notes(spec: SweepSpec, settings: SearchSettings) -> tuple[str, ...]:
+    """What collection says when the budget is the default one."""
+    if spec.trials or settings.trials:
+        return ()
+    return (f"{spec.key}: no budget given (trials, run_cap or --sweep-trials): {DEFAULT_TRIALS} trials",)
 
 
 @dataclass(frozen=True)

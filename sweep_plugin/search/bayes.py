@@ -32,7 +32,16 @@ from ..errors import SweepError, did_you_mean
 from ..ids import digest
 from ..outcomes import Pruned, TrialError
 from ..space import Distribution, Space, Values
-from .base import SearchMethod, SearchSettings, Slot, TrialPlan, budget, check_constraint_names, constraint_filter
+from .base import (
+    SearchMethod,
+    SearchSettings,
+    Slot,
+    TrialPlan,
+    budget,
+    budget_notes,
+    check_constraint_names,
+    constraint_filter,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -81,7 +90,7 @@ class BayesSearch(SearchMethod):
         quick = self.spec.quick
         in_quick = self.count if quick is True else quick if isinstance(quick, int) and quick is not False else 0
         slots = [Slot(f"trial:{i:0{width}d}", None, quick=i < in_quick) for i in range(self.count)]
-        return TrialPlan(slots)
+        return TrialPlan(slots, budget_notes(self.spec, self.settings))
 
     # -- running
 

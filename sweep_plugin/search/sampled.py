@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SweepError
 from ..space import Point, Space
-from .base import PlannedSearch, SearchSettings, budget
+from .base import PlannedSearch, SearchSettings, budget, budget_notes
 
 if TYPE_CHECKING:
     from ..spec import SweepSpec
@@ -25,12 +25,14 @@ class SampledSearch(PlannedSearch):
 
     def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
         super().__init__(spec)
-        self.count = budget(spec, settings or SearchSettings())
+        self.settings = settings or SearchSettings()
+        self.count = budget(spec, self.settings)
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         spec = self.spec
         max_draws = self.count * MAX_DRAWS_PER_TRIAL
-        return sampled_points(spec.spaces, spec.method, self.count, spec.seed, accept, max_draws), ()
+        points = sampled_points(spec.spaces, spec.method, self.count, spec.seed, accept, max_draws)
+        return points, budget_notes(spec, self.settings)
 
 
 def unit_batches(method: str, dimensions: int, batch: int, seed: int) -> Iterator[Any]:
