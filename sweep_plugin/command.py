@@ -2,9 +2,12 @@
 
 The command is split into arguments first and its placeholders filled in
 afterwards, one argument at a time, so a value with spaces stays one argument
-and nothing ever goes through a shell. The program reports back by writing
-JSON to the file named by ``SWEEP_METRICS_FILE``: JSON lines with ``step`` are
-its learning curve, an object without ``step`` its final metrics.
+and nothing ever goes through a shell. Two kinds of placeholder: ours,
+``{dotted.path}`` and ``{config_file}``, and W&B's ``${args}`` macros
+(`agent`). The program reports back by writing JSON to the file named by
+``SWEEP_METRICS_FILE`` (JSON lines with ``step`` are its learning curve, an
+object without ``step`` its final metrics), or with ``wandb.log``; `follow`
+reads both while it runs.
 
 The process gets its own process group, so a timeout, a Ctrl-C or a normal
 exit can take down everything it started: no child outlives its trial.
@@ -25,9 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from . import agent
 from .config import flatten, get_path
 from .errors import SweepError, did_you_mean
+from .follow import POLL_S, MetricsFile, Reports
 from .outcomes import TrialCrashed, TrialError
+from .wandblog import RunLog
 
 if TYPE_CHECKING:
     from .spec import SweepSpec
@@ -43,8 +49,9 @@ STDERR_TAIL_BYTES = 64 * 1024
 PYTHON_NAMES = ("python", "python3")
 LITERAL_BRACES = "write {{ and }} for literal braces"
 
-# ``{{`` and ``}}`` are literal braces, ``{name}`` a placeholder, any other brace a mistake.
-_BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# ``${macro}`` is W&B's, ``{{`` and ``}}`` literal braces, ``{name}`` ours, any other brace a mistake.
+_BRACES = re.compile(r"\$\{([^{}]*)\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_MACRO = re.compile(r"\$\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -54,9 +61,14 @@ class Command:
     reference: str | tuple[str, ...]  # the command as the sweep file writes it
     cwd: Path
     code: str = ""  # a hash of the program file it names (resume reruns a trial when it changes)
+    program: str | None = None  # W&B's ``program``: what ``${program}`` is
+    nested: tuple[str, ...] = ()  # W&B's nested parameter blocks: each passed as one mapping
+    sweep: str = ""  # the sweep's key, for its W&B sweep id
 
     def run(self, config: dict[str, Any], trial: Trial) -> None:
-        run_command(self.reference, config, trial, cwd=self.cwd)
+        run_command(
+            self.reference, config, trial, cwd=self.cwd, program=self.program, nested=self.nested, sweep=self.sweep
+        )
 
 
 def program_file(command: str | tuple[str, ...], cwd: Path) -> Path | None:
@@ -86,11 +98,17 @@ def split_command(command: str | tuple[str, ...] | list[str]) -> list[str]:
     return argv
 
 
-def substitute(arg: str, value_of: Callable[[str], str]) -> str:
-    """``arg`` with every ``{name}`` replaced by ``value_of(name)``; ``{{``/``}}`` are literal braces."""
+def substitute(arg: str, value_of: Callable[[str], str], macro_of: Callable[[str], str]) -> str:
+    """``arg`` with every ``{name}`` replaced by ``value_of(name)`` and ``${name}`` by ``macro_of(name)``.
+
+    ``{{``/``}}`` are literal braces. A ``$`` before a placeholder is always
+    W&B's macro, never a literal ``$`` before our placeholder.
+    """
 
     def replace(match: re.Match[str]) -> str:
-        token, name = match.group(0), match.group(1)
+        token, macro, name = match.group(0), match.group(1), match.group(2)
+        if macro is not None:
+            return macro_of(macro)
         if token in ("{{", "}}"):
             return token[0]
         if name is None:
@@ -102,14 +120,21 @@ def substitute(arg: str, value_of: Callable[[str], str]) -> str:
     return _BRACES.sub(replace, arg)
 
 
+def whole_macro(arg: str) -> str | None:
+    """The macro an argument is, when it is only one: ``${args}`` is ``args``."""
+    match = _MACRO.fullmatch(arg)
+    return match.group(1) if match and match.group(1) in agent.MACROS else None
+
+
 def check_command(command: str | tuple[str, ...], spec: SweepSpec) -> None:
     """Refuse, at collection, a command whose placeholders could never be filled.
 
     A placeholder is fine if it is ``config_file``, a parameter (or a
-    mapping that parameters fill in), or a path of the merged base config.
-    Catching a typo here fails the sweep once instead of every trial.
+    mapping that parameters fill in), or a path of the merged base config;
+    a macro if W&B's agent would expand it. Catching a typo here fails the
+    sweep once instead of every trial.
     """
-    params = [*spec.spaces, *(["seed"] if spec.repeat > 1 else [])]
+    params = spec.parameters
 
     def check(name: str) -> str:
         if name == CONFIG_FILE_PLACEHOLDER or _is_param(name, params) or _in_config(spec.config, name):
@@ -121,8 +146,19 @@ def check_command(command: str | tuple[str, ...], spec: SweepSpec) -> None:
             key="command",
         )
 
+    def check_macro(name: str, whole: bool = False) -> str:
+        try:
+            agent.check_macro(name, whole=whole, program=spec.program)
+        except SweepError as exc:
+            raise SweepError(exc.message, key="command") from None
+        return ""
+
     for arg in split_command(command):
-        substitute(arg, check)
+        name = whole_macro(arg)
+        if name is not None:
+            check_macro(name, whole=True)
+        else:
+            substitute(arg, check, check_macro)
 
 
 def _is_param(name: str, params: list[str]) -> bool:
@@ -138,7 +174,7 @@ def _in_config(config: Mapping[str, Any], name: str) -> bool:
 
 
 def format_value(value: Any) -> str:
-    """A config value as one command-line argument.
+    """A config value as one command-line argument (for our ``{placeholders}``; W&B's macros use ``str``).
 
     Strings go as they are and numbers as Python prints them (``0.001``,
     ``1e-05``); booleans, null, lists and mappings as JSON, which is what a
@@ -151,8 +187,13 @@ def format_value(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def render_command(command: str | tuple[str, ...], config: Mapping[str, Any], config_file: Path) -> list[str]:
-    """The trial's argument list: placeholders filled, ``python`` made this interpreter.
+def render_command(
+    command: str | tuple[str, ...],
+    config: Mapping[str, Any],
+    config_file: Path,
+    macros: Mapping[str, list[str]] | None = None,
+) -> list[str]:
+    """The trial's argument list: macros expanded, placeholders filled, ``python`` made this interpreter.
 
     ``python`` means ``sys.executable`` so a trial runs in the environment
     that runs pytest, whatever happens to be first on ``PATH``.
@@ -166,9 +207,18 @@ def render_command(command: str | tuple[str, ...], config: Mapping[str, Any], co
         except KeyError:
             raise SweepError(f"placeholder {{{name}}}: the trial's config has no {name}", key="command") from None
 
-    argv = [substitute(arg, value_of) for arg in split_command(command)]
-    if argv[0] in PYTHON_NAMES:
-        argv[0] = sys.executable
+    argv: list[str] = []
+    for arg in split_command(command):
+        name = whole_macro(arg)
+        if name is not None:
+            argv += (macros or {}).get(name, [])
+        else:
+            argv.append(substitute(arg, value_of, agent.expand_envvar))
+    if not argv:
+        raise SweepError("the command is empty once its macros are expanded", key="command")
+    first = 1 if argv[0] == agent.ENV_PROGRAM and len(argv) > 1 else 0  # `${env} python ...`
+    if argv[first] in PYTHON_NAMES:
+        argv[first] = sys.executable
     return argv
 
 
@@ -178,29 +228,39 @@ def run_command(
     trial: Trial,
     grace_s: float = 3.0,
     cwd: Path | None = None,
+    *,
+    program: str | None = None,
+    nested: tuple[str, ...] = (),
+    sweep: str = "",
 ) -> None:
-    """Run one trial's command (in ``cwd``, default pytest's own) and feed what it reported into ``trial``.
+    """Run one trial's command (in ``cwd``, default pytest's own) and feed what it reports into ``trial``.
 
-    The metrics file is read in a ``finally``: what a program logged before
-    it crashed or timed out is part of the record. A timeout or Ctrl-C
-    still propagates as itself; a non-zero exit becomes `TrialCrashed`.
+    The program runs as W&B's agent would run it (`agent.AgentRun`). What it
+    reports is followed while it runs (a pruned trial is stopped there) and
+    read to the end in a ``finally``: what a program logged before it
+    crashed or timed out is part of the record. A timeout or Ctrl-C still
+    propagates as itself; a non-zero exit becomes `TrialCrashed`.
     """
     try:
         folder = trial.dir.absolute()
         config_file = folder / CONFIG_FILE
         config_file.write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
+        run = agent.AgentRun(folder, sweep or trial.sweep, agent.wandb_args(trial.params, nested))
+        run.write_files()
     except OSError as exc:
         raise TrialError(f"cannot write the trial's folder: {exc}") from None
     try:
-        argv = render_command(command, config, config_file)
+        argv = render_command(command, config, config_file, agent.macro_values(run.args, program, run.json_file))
     except SweepError as exc:
         raise TrialError(str(exc)) from None
     metrics = folder / METRICS_FILE
     metrics.unlink(missing_ok=True)
+    reports = Reports(trial, MetricsFile(metrics), RunLog(folder, run.run_id))
+    env = {**command_environment(trial, folder, metrics), **run.environment()}
     try:
-        returncode = run_process(argv, command_environment(trial, folder, metrics), folder, grace_s, cwd)
+        returncode = run_process(argv, env, folder, grace_s, cwd, follow=reports.follow)
     finally:
-        problem = read_metrics(metrics, trial)
+        problem = reports.finish()
     if returncode != 0:
         raise TrialCrashed(crash_message(returncode, folder / STDERR_FILE, problem), returncode=returncode)
     if problem:
@@ -217,17 +277,31 @@ def command_environment(trial: Trial, folder: Path, metrics: Path) -> dict[str, 
     }
 
 
-def run_process(argv: list[str], env: dict[str, str], folder: Path, grace_s: float, cwd: Path | None = None) -> int:
+def run_process(
+    argv: list[str],
+    env: dict[str, str],
+    folder: Path,
+    grace_s: float,
+    cwd: Path | None = None,
+    follow: Callable[[], None] = lambda: None,
+) -> int:
     """Run ``argv`` in its own process group, output to log files in ``folder``; its exit status.
 
-    Whatever ends the wait early (pytest-timeout's ``Failed``, Ctrl-C) stops
-    the whole group before it propagates; after a normal exit, what is left
-    of the group (children left running in the background) is killed.
+    ``follow`` is called every `POLL_S` while it runs. Whatever ends the
+    wait early (a pruning verdict from ``follow``, pytest-timeout's
+    ``Failed``, Ctrl-C) stops the whole group before it propagates; after a
+    normal exit, what is left of the group (children left running in the
+    background) is killed.
     """
     with (folder / STDOUT_FILE).open("wb") as out, (folder / STDERR_FILE).open("wb") as err:
         process = start_process(argv, env, out, err, cwd)
         try:
-            returncode = process.wait()
+            while True:
+                try:
+                    returncode = process.wait(timeout=POLL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    follow()
         except BaseException:
             stop_group(process, grace_s)
             raise
@@ -268,63 +342,6 @@ def signal_group(pgid: int, signum: signal.Signals) -> None:
     """Send ``signum`` to a process group; a group already gone is fine."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
-
-
-def read_metrics(path: Path, trial: Trial) -> str | None:
-    """Feed the metrics file into ``trial``; a message naming file and line if it is bad.
-
-    The file is one JSON object (final metrics, may span lines) or JSON
-    lines. Lines before a bad one are kept; the message is returned, not
-    raised, so it never hides the timeout or crash that is propagating.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"{path}: cannot read metrics: {exc}"
-    whole = _whole_object(text)
-    if whole is not None:
-        problem = take_metrics(whole, trial)
-        return f"{path}: {problem}" if problem else None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError as exc:
-            return f"{path}:{number}: not a JSON object: {exc}"
-        problem = take_metrics(entry, trial)
-        if problem:
-            return f"{path}:{number}: {problem}"
-    return None
-
-
-def _whole_object(text: str) -> dict[str, Any] | None:
-    """The file as one JSON object, if it is one (a final-metrics file written with ``indent``)."""
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        return None
-    return whole if isinstance(whole, dict) else None
-
-
-def take_metrics(entry: Any, trial: Trial) -> str | None:
-    """Log one metrics entry: with ``step`` a history point, without it final metrics."""
-    if not isinstance(entry, dict):
-        return f"expected a JSON object of metrics, got {json.dumps(entry)[:80]}"
-    values = {str(name): value for name, value in entry.items() if name != "step"}
-    try:
-        if "step" not in entry:
-            trial.finish(values)
-            return None
-        step = entry["step"]
-        if isinstance(step, bool) or not isinstance(step, int | float) or not float(step).is_integer():
-            return f"step must be a whole number, not {json.dumps(step)}"
-        trial.log(step=int(step), **values)
-    except TypeError as exc:
-        return str(exc)
-    return None
 
 
 def crash_message(returncode: int, stderr: Path, problem: str | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,9 @@ def set_path(config: dict[str, Any], path: str, value: Any) -> None:
 
 
 def get_path(config: Mapping[str, Any], path: str) -> Any:
-    """Read ``path`` from ``config``; KeyError if it is not there."""
+    """Read ``path`` from ``config`` (a flat dotted key first, see `inner_paths`); KeyError if not there."""
+    if path in config:
+        return config[path]
     node: Any = config
     for part in split_path(path):
         if isinstance(node, list) and _is_index(part) and int(part) < len(node):
@@ -83,11 +85,26 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
+def inner_paths(paths: Iterable[str]) -> set[str]:
+    """The paths that lie inside another one: ``optimizer.lr`` beside ``optimizer``.
+
+    A value of the outer parameter would replace the inner one, so (as W&B
+    does for its command trials) the inner one stays a flat dotted key.
+    Experiments refuse such pairs at collection.
+    """
+    paths = list(paths)
+    return {path for path in paths if any(path.startswith(other + ".") for other in paths)}
+
+
 def with_params(config: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``config`` with every dotted parameter set."""
+    """A copy of ``config`` with every dotted parameter set (`inner_paths` as flat keys)."""
     merged = copy.deepcopy(dict(config))
+    flat = inner_paths(params)
     for path, value in params.items():
-        set_path(merged, path, value)
+        if path in flat:
+            merged[path] = value
+        else:
+            set_path(merged, path, value)
     return merged
 
 
@@ -99,7 +116,11 @@ def overlay(config: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, A
     """
     root = dict(config)
     copied = {id(root)}
+    flat = inner_paths(params)
     for path, value in params.items():
+        if path in flat:
+            root[path] = value
+            continue
         node: Any = root
         *parents, last = split_path(path)
         for part in parents:

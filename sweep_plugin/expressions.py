@@ -3,16 +3,24 @@
 Python's ``ast`` parses the text; a whitelist checks the tree when the sweep
 file is collected, and a tree walker of our own evaluates it. Nothing is
 ever handed to ``eval``/``compile``, so a sweep file cannot run code.
+
+A name that is not a Python name (W&B's ``val/f1``, ``val mAP``,
+``batch-size``) is written quoted, as the one argument of a reader:
+``metric("val/f1")``, ``param("batch-size")``, ``baseline("val/f1")``.
+The argument must be a string literal, so a reader is still only a lookup.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
+import keyword
 import math
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import SweepError
 
@@ -21,6 +29,9 @@ MAX_DEPTH = 30
 MAX_EXPONENT = 100
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max, "log": math.log}
+# Readers: a value by a quoted name. `metric` and `baseline` read metrics (this trial's,
+# the baseline run's), `param` a parameter by dotted path or unique short name.
+READERS = ("metric", "param", "baseline")
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -61,13 +72,48 @@ class EvaluationError(Exception):
     """An expression could not be evaluated for one trial (missing name, bad types)."""
 
 
+class Read(NamedTuple):
+    """One name an expression reads: bare (``acc``, kind None) or quoted (``metric("val/f1")``)."""
+
+    kind: str | None
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The name in one flat mapping of every name: ``baseline("x")`` is ``baseline.x``."""
+        return f"baseline.{self.name}" if self.kind == "baseline" else self.name
+
+    def __str__(self) -> str:
+        return self.name if self.kind is None else f"{self.kind}({quoted(self.name)})"
+
+
+class _Undefined(EvaluationError):
+    def __init__(self, read: Read) -> None:
+        super().__init__(f"{read.name!r} is not defined" if read.kind is None else f"{read} is not defined")
+        self.read = read
+
+
+class _OperatorRefused(SweepError):
+    """An operator outside the language (``recall@5``): `Expression.parse` adds the quoting hint."""
+
+
+# What each reader reads: a name -> value mapping per reader (`Expression.evaluate`).
+Scopes = Mapping[str, Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class Expression:
-    """A checked expression: its source text, the names it reads and its tree."""
+    """A checked expression: its source text, the names it reads and its tree.
+
+    ``names`` holds every name read, spelled as one flat mapping of all names
+    spells it: ``metric("val/f1")`` reads ``val/f1``, ``baseline("x")`` reads
+    ``baseline.x``. ``reads`` says how each one was written.
+    """
 
     text: str
     names: tuple[str, ...]
     tree: ast.expr
+    reads: tuple[Read, ...] = ()
 
     @classmethod
     def parse(cls, text: object) -> Expression:
@@ -82,30 +128,118 @@ class Expression:
         try:
             tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
-            raise SweepError(f"cannot parse {text!r}: {exc.msg}") from None
+            raise SweepError(f"cannot parse {text!r}: {exc.msg}{_quoting_hint(text)}") from None
         except ValueError as exc:  # e.g. a lone surrogate from a YAML escape
             raise SweepError(f"cannot parse {text!r}: {exc}") from None
-        names: dict[str, None] = {}
-        _check(tree, names, depth=0, text=text)
-        return cls(text, tuple(names), tree)
-
-    def evaluate(self, values: Mapping[str, Any]) -> Any:
-        """Evaluate against ``values`` (dotted name -> value)."""
+        reads: dict[Read, None] = {}
         try:
-            return _evaluate(self.tree, values)
+            _check(tree, reads, depth=0, text=text)
+        except _OperatorRefused as exc:
+            raise SweepError(f"{exc}{_quoting_hint(text)}") from None
+        return cls(text, tuple(dict.fromkeys(read.key for read in reads)), tree, tuple(reads))
+
+    def evaluate(self, values: Mapping[str, Any], scopes: Scopes | None = None) -> Any:
+        """Evaluate against ``values`` (dotted name -> value).
+
+        ``scopes`` gives a reader (``metric``, ``param``, ``baseline``) its own
+        names, so that ``param("lr")`` reads the parameter even where a metric
+        is called ``lr``. A reader without a scope reads ``values`` by its flat
+        key (`Read.key`), as a bare name does.
+        """
+        try:
+            return _evaluate(self.tree, _reader(values, scopes))
+        except _Undefined as exc:
+            raise EvaluationError(f"{exc}{self._undefined_hint(exc.read, scopes or {})}") from None
         except EvaluationError:
             raise
         except (ArithmeticError, TypeError, ValueError) as exc:
             raise EvaluationError(f"{type(exc).__name__}: {exc}") from None
 
-    def describe(self, values: Mapping[str, Any]) -> str:
-        """``acc >= 0.75: acc = 0.5057``: the text and the values it saw."""
-        seen = ", ".join(f"{name} = {_show(values.get(name, '<missing>'))}" for name in self.names)
-        return f"{self.text}: {seen}" if seen else self.text
+    def describe(self, values: Mapping[str, Any], scopes: Scopes | None = None) -> str:
+        """``acc >= 0.75: acc = 0.5057``: the text and the values it saw (``val/f1 = 0.9`` when quoted)."""
+        read = _reader(values, scopes)
+        seen: dict[str, str] = {}
+        for name in self.reads:
+            try:
+                value = _show(read(name))
+            except _Undefined:
+                value = "<missing>"
+            seen.setdefault(name.key, value)
+        shown = ", ".join(f"{key} = {value}" for key, value in seen.items())
+        return f"{self.text}: {shown}" if shown else self.text
+
+    def _undefined_hint(self, read: Read, scopes: Scopes) -> str:
+        """How to write what ``read`` was meant to be: ``metric("val/f1")`` for ``val``, or a close name."""
+        if read.kind is not None:
+            close = difflib.get_close_matches(read.name, list(scopes.get(read.kind, ())), n=1)
+            return f" (did you mean {Read(read.kind, close[0])}?)" if close else ""
+        joined = self.joined_name(read)
+        if joined is None:
+            return ""
+        kind = "param" if joined in scopes.get("param", {}) and joined not in scopes.get("metric", {}) else "metric"
+        return quoting_hint(joined, kind)
+
+    def joined_name(self, read: Read) -> str | None:
+        """``val/f1`` where the bare name ``val`` stands in ``val/f1`` in the text, which divides by ``f1``."""
+        if read.kind is not None:
+            return None
+        for match in _JOINED.finditer(self.text):
+            if read.name in re.split(r"[/-]", match.group()):
+                return match.group()
+        return None
+
+
+def quoting_hint(name: str, kind: str = "metric") -> str:
+    """`` (if val/f1 is one name, write metric("val/f1"))``: how to name what reads as arithmetic."""
+    return f" (if {name} is one name, write {Read(kind, name)})"
+
+
+def quoted(name: str) -> str:
+    """``name`` as a string literal the language reads back: ``"val/f1"`` (Python's repr where it must escape)."""
+    plain = name.isprintable() and '"' not in name and "\\" not in name
+    return f'"{name}"' if plain else repr(name)
 
 
 def _show(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _reader(values: Mapping[str, Any], scopes: Scopes | None) -> Callable[[Read], Any]:
+    """Look up one `Read`: a bare name in ``values``, a quoted one in its scope, else in ``values`` by key."""
+
+    def read(name: Read) -> Any:
+        scope = scopes.get(name.kind) if scopes is not None and name.kind is not None else None
+        source, key = (values, name.key) if scope is None else (scope, name.name)
+        if key not in source:
+            raise _Undefined(name)
+        return source[key]
+
+    return read
+
+
+# Names joined by / or - with nothing between: `val/f1`, `Train/losses/total`, `batch-size`.
+_JOINED = re.compile(r"(?<![\w.'\"])[^\W\d][\w.]*(?:[/-][\w.]+)+")
+_COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
+_UNQUOTED = re.compile(r"\b(?P<reader>metric|param|baseline)\((?P<name>[^'\"()]+)\)")
+# One side of a comparison that could be a name: words with no brackets, quotes or commas,
+# from a letter to a letter or digit (`val mAP`, `recall@5`, `mAP_0.5:0.95`).
+_NAME_LIKE = re.compile(r"[^\W\d][^\s()\[\]{},'\"]*(?: [^\s()\[\]{},'\"]+)*(?<=\w)")
+
+
+def _quoting_hint(text: str) -> str:
+    """How to quote a name that made ``text`` unreadable: ``metric(val mAP)``, or ``val mAP`` beside a comparison."""
+    for unquoted in _UNQUOTED.finditer(text):
+        if unquoted["name"].strip():
+            return f" (the name goes in quotes: write {Read(unquoted['reader'], unquoted['name'].strip())})"
+    for side in _COMPARISON.split(text):
+        side = side.strip()
+        if not _NAME_LIKE.fullmatch(side) or any(keyword.iskeyword(word) for word in side.split()):
+            continue
+        try:
+            _check(ast.parse(side, mode="eval").body, {}, depth=0, text=side)
+        except (SyntaxError, ValueError, SweepError):
+            return f" (if {side} is one name, write {Read('metric', side)}, or {Read('param', side)} for a parameter)"
+    return ""
 
 
 def dotted_name(node: ast.expr) -> str | None:
@@ -127,7 +261,7 @@ def _refuse(node: ast.AST, text: str, what: str) -> SweepError:
     return SweepError(f"{what} is not allowed in expression {text!r}")
 
 
-def _check(node: ast.expr, names: dict[str, None], depth: int, text: str) -> None:
+def _check(node: ast.expr, reads: dict[Read, None], depth: int, text: str) -> None:
     """Walk the tree once at collection and refuse anything outside the language."""
     if depth > MAX_DEPTH:
         raise SweepError(f"expression {text!r} is nested deeper than {MAX_DEPTH} levels")
@@ -135,7 +269,10 @@ def _check(node: ast.expr, names: dict[str, None], depth: int, text: str) -> Non
     if name is not None:
         if name in FUNCTIONS:
             raise _refuse(node, text, f"bare function name {name!r}")
-        names[name] = None
+        reads[Read(None, name)] = None
+        return
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in READERS:
+        reads[_quoted_read(node, text)] = None
         return
     children: list[ast.expr]
     if isinstance(node, ast.Constant):
@@ -149,6 +286,8 @@ def _check(node: ast.expr, names: dict[str, None], depth: int, text: str) -> Non
     elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         _check_exponent(node, text)
         children = [node.left, node.right]
+    elif isinstance(node, ast.BinOp):  # `recall@5 >= 0.5`: a name with a symbol, most likely
+        raise _OperatorRefused(f"operator {_OPERATORS.get(type(node.op), '?')} is not allowed in expression {text!r}")
     elif isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
         children = [node.left, *node.comparators]
     elif isinstance(node, ast.Tuple | ast.List):
@@ -158,7 +297,7 @@ def _check(node: ast.expr, names: dict[str, None], depth: int, text: str) -> Non
     else:
         raise _refuse(node, text, _describe_node(node))
     for child in children:
-        _check(child, names, depth + 1, text)
+        _check(child, reads, depth + 1, text)
 
 
 def _check_exponent(node: ast.BinOp, text: str) -> None:
@@ -170,10 +309,33 @@ def _check_exponent(node: ast.BinOp, text: str) -> None:
         raise SweepError(f"exponent above {MAX_EXPONENT} in expression {text!r}")
 
 
+_OPERATORS = {ast.MatMult: "@", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+
+
+def _quoted_read(node: ast.Call, text: str) -> Read:
+    """``metric("val/f1")``: one non-empty string literal, else a `SweepError` that shows how to write it."""
+    assert isinstance(node.func, ast.Name)
+    reader = node.func.id
+    argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        if not argument.value:
+            raise SweepError(f"{reader}() needs a name, not an empty string (in expression {text!r})")
+        return Read(reader, argument.value)
+    # `metric(val/f1)`: quote what was written; otherwise show an example.
+    written = None
+    if argument is not None and not isinstance(argument, ast.Constant | ast.JoinedStr):
+        written = ast.get_source_segment(text, argument)
+    if not written or set(written) & set("'\""):
+        written = "batch-size" if reader == "param" else "val/f1"
+    example = Read(reader, written)
+    call = ast.get_source_segment(text, node) or ast.unparse(node)
+    raise SweepError(f"{reader}() takes one name in quotes, not {call}: write {example} (in expression {text!r})")
+
+
 def _call_arguments(node: ast.Call, text: str) -> list[ast.expr]:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         called = ast.unparse(node.func)
-        allowed = ", ".join(FUNCTIONS)
+        allowed = ", ".join([*FUNCTIONS, *READERS])
         raise SweepError(f"call of {called!r} is not allowed in expression {text!r} (allowed: {allowed})")
     if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _refuse(node, text, "keyword or starred arguments")
@@ -199,40 +361,42 @@ def _number(value: Any) -> int | float:
     raise EvaluationError(f"arithmetic needs numbers, got {value!r}")
 
 
-def _evaluate(node: ast.expr, values: Mapping[str, Any]) -> Any:
+def _evaluate(node: ast.expr, read: Callable[[Read], Any]) -> Any:
     name = dotted_name(node)
     if name is not None:
-        if name not in values:
-            raise EvaluationError(f"{name!r} is not defined")
-        return values[name]
+        return read(Read(None, name))
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.BoolOp):
         is_and = isinstance(node.op, ast.And)
         result: Any = is_and
         for value in node.values:
-            result = _evaluate(value, values)
+            result = _evaluate(value, read)
             if bool(result) != is_and:
                 return result
         return result
     if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_evaluate(node.operand, values))
+        return _UNARY[type(node.op)](_evaluate(node.operand, read))
     if isinstance(node, ast.BinOp):
-        left = _number(_evaluate(node.left, values))
-        right = _number(_evaluate(node.right, values))
+        left = _number(_evaluate(node.left, read))
+        right = _number(_evaluate(node.right, read))
         if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
             raise EvaluationError(f"exponent {right} above {MAX_EXPONENT}")
         return _BINARY[type(node.op)](left, right)
     if isinstance(node, ast.Compare):
-        left = _evaluate(node.left, values)
+        left = _evaluate(node.left, read)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = _evaluate(comparator, values)
+            right = _evaluate(comparator, read)
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
         return True
     if isinstance(node, ast.Tuple | ast.List):
-        return tuple(_evaluate(element, values) for element in node.elts)
+        return tuple(_evaluate(element, read) for element in node.elts)
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    arguments = [_number(_evaluate(arg, values)) for arg in node.args]
+    if node.func.id in READERS:
+        argument = node.args[0]
+        assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        return read(Read(node.func.id, argument.value))
+    arguments = [_number(_evaluate(arg, read)) for arg in node.args]
     return FUNCTIONS[node.func.id](*arguments)

@@ -80,11 +80,15 @@ def activate(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile | None:
-    """Collect files that match the sweep patterns (every collecting process)."""
+    """Collect files that match the sweep patterns, or that the command line names (every collecting process).
+
+    As for Python test files, a file named on the command line is collected
+    whatever its name: ``pytest sweep.yaml`` runs W&B's usual file name.
+    """
     if file_path.suffix not in (".yaml", ".yml"):
         return None
     context = sweep_context(parent.config)
-    if not context.settings.is_sweep_file(file_path.name):
+    if not context.settings.is_sweep_file(file_path.name) and not parent.session.isinitpath(file_path):
         return None
     from .collect import SweepFile
 

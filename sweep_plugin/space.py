@@ -1,5 +1,8 @@
 """Parameter spaces in the W&B sweep vocabulary: value lists and distributions.
 
+A string in Hydra's sweeper grammar (``interval(0.0001, 0.1)``) is read into
+this vocabulary first (`sweep_plugin.hydra`).
+
 Every space maps a number in [0, 1) to a value (its inverse CDF), so the
 sampling search methods (`sweep_plugin.search`) share one code path: they
 differ only in how the unit points are drawn.
@@ -16,6 +19,7 @@ from statistics import NormalDist
 from typing import Any
 
 from .errors import SweepError, did_you_mean
+from .hydra import hydra_space
 
 Point = dict[str, Any]
 
@@ -126,6 +130,9 @@ def parse_space(raw: Any) -> Space:
         if not raw:
             raise SweepError("an empty list of values")
         return Values(tuple(raw))
+    if isinstance(raw, str):
+        hydra = hydra_space(raw)  # Hydra's sweeper grammar: interval(0.0001, 0.1), a,b,c
+        return Values((raw,)) if hydra is None else parse_space(hydra)
     if not isinstance(raw, Mapping):
         return Values((raw,))
     unknown = [key for key in raw if key not in SPACE_KEYS]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .agent import unset_envvars
 from .config import deep_merge, load_config_file, set_path
 from .errors import SweepError, did_you_mean
 from .expressions import Expression
@@ -49,10 +50,17 @@ SWEEP_KEYS = (
     "sampler",
     "sampler_options",
     "run_cap",
+    "program",
 )
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
-WANDB_KEYS = ("program", "project", "entity", "description", "controller", "job")  # run_cap is read: `trials`
+WANDB_KEYS = ("project", "entity", "description", "controller", "job")  # run_cap is read: `trials`
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
+# The keys each rule takes; hyperband's are W&B's (its `hyperband_stopping` schema). Median ignores max_iter and s.
+EARLY_TERMINATE_KEYS = {
+    "median": ("type", "min_iter", "eta", "max_iter", "s"),
+    "hyperband": ("type", "min_iter", "max_iter", "s", "eta", "strict"),
+}
+DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]  # W&B's, for a file with `program` only
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class SweepSpec:
     config: dict[str, Any] = field(default_factory=dict)
     experiment: str | None = None
     command: str | tuple[str, ...] | None = None
+    program: str | None = None  # W&B's script: what ``${program}`` is, run by W&B's default command
+    nested: tuple[str, ...] = ()  # parameters written as W&B's nested ``parameters:`` blocks
     method: str = "grid"
     trials: int | None = None
     seed: int = 0
@@ -204,6 +214,7 @@ class _Reader:
 
         name = at("name", _name, fallback_name)
         spaces: dict[str, Space] = at("parameters", lambda raw: _parameters(raw), {})
+        nested = tuple(str(key) for key, value in (raw.get("parameters") or {}).items() if _is_block(value))
         config = self._config(raw, where)
         for path in spaces:
             self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
@@ -222,7 +233,11 @@ class _Reader:
         for key in ("sampler", "sampler_options"):
             if key in raw and method != "bayes":
                 raise self.error(where + (key,), SweepError(f"applies to method: bayes only, not {method}"))
-        experiment, command = self._target(raw, where)
+        experiment, command, program = self._target(raw, where)
+        if experiment is not None and "program" in raw:
+            warnings.append("'program' is W&B's script; this sweep runs its `experiment` in-process instead")
+        for variable in unset_envvars([command] if isinstance(command, str) else list(command or ())):
+            warnings.append(f"command: ${{envvar:{variable}}} is not set; W&B's agent passes {variable!r} in its place")
         if command is None:  # in-process, a value of one parameter would replace the other
             for path in spaces:
                 outer = next((p for p in spaces if path.startswith(p + ".")), None)
@@ -248,6 +263,8 @@ class _Reader:
             config=config,
             experiment=experiment,
             command=command,
+            program=program,
+            nested=nested,
             method=method,
             trials=trials,
             seed=at("seed", _int, 0),
@@ -280,15 +297,21 @@ class _Reader:
             raise self.error(where + ("config",), SweepError("must be a mapping"))
         return self.read(where + ("config",), lambda c: deep_merge(base, c), inline)
 
-    def _target(self, raw: Mapping[str, Any], where: KeyPath) -> tuple[str | None, str | tuple[str, ...] | None]:
-        experiment, command = raw.get("experiment"), raw.get("command")
-        if experiment is not None and command is not None:
-            raise self.error(where + ("command",), SweepError("give `experiment` or `command`, not both"))
+    def _target(
+        self, raw: Mapping[str, Any], where: KeyPath
+    ) -> tuple[str | None, str | tuple[str, ...] | None, str | None]:
+        """The experiment, or the command and W&B's ``program`` (alone, it runs W&B's default command)."""
+        experiment, command, program = raw.get("experiment"), raw.get("command"), raw.get("program")
         if experiment is not None:
-            return self.read(where + ("experiment",), _experiment, experiment), None
+            if command is not None:
+                raise self.error(where + ("command",), SweepError("give `experiment` or `command`, not both"))
+            return self.read(where + ("experiment",), _experiment, experiment), None, None
+        if program is not None:
+            program = self.read(where + ("program",), _program, program)
+            command = DEFAULT_COMMAND if command is None else command
         if command is not None:
-            return None, self.read(where + ("command",), _command, command)
-        return None, None
+            return None, self.read(where + ("command",), _command, command), program
+        return None, None, None
 
     def _checks(self, raw: Mapping[str, Any], where: KeyPath, key: str) -> tuple[Check, ...]:
         items = raw.get(key) or []
@@ -315,7 +338,7 @@ def _parameters(raw: Any, prefix: str = "") -> dict[str, Space]:
     spaces: dict[str, Space] = {}
     for key, value in raw.items():
         path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and "parameters" in value:  # W&B nested parameters
+        if _is_block(value):  # W&B nested parameters
             spaces.update(_parameters(value["parameters"], f"{path}."))
             continue
         try:
@@ -323,6 +346,11 @@ def _parameters(raw: Any, prefix: str = "") -> dict[str, Space]:
         except SweepError as exc:
             raise SweepError(exc.message, key=f"{path}.{exc.key}" if exc.key else path) from None
     return spaces
+
+
+def _is_block(value: Any) -> bool:
+    """Whether a parameter is W&B's nested block: ``{parameters: {...}}``, not a space."""
+    return isinstance(value, Mapping) and "parameters" in value
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
@@ -445,15 +473,61 @@ def _command(raw: Any) -> str | tuple[str, ...]:
     raise SweepError("must be a command string or a list of arguments")
 
 
+def _program(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise SweepError(f"must be the path of the script to run (W&B's `program`), not {raw!r}")
+    return raw
+
+
 def _early_terminate(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, Mapping) or raw.get("type") not in EARLY_TERMINATE_TYPES:
-        raise SweepError("must be {type: median or hyperband, min_iter: N, eta: N}")
-    rule = {"min_iter": 3, "eta": 3, **raw}
-    if isinstance(rule["min_iter"], bool) or not isinstance(rule["min_iter"], int) or rule["min_iter"] < 1:
-        raise SweepError(f"min_iter must be a positive integer, not {rule['min_iter']!r}", key="min_iter")
-    if isinstance(rule["eta"], bool) or not isinstance(rule["eta"], int | float) or rule["eta"] <= 1:
-        raise SweepError(f"eta must be a number above 1, not {rule['eta']!r}", key="eta")
-    unknown = sorted(set(rule) - {"type", "min_iter", "eta", "max_iter", "s"})
+    """The rule, checked, with its defaults filled in.
+
+    Hyperband takes W&B's keys: ``min_iter``, or ``max_iter`` with ``s``
+    (both given: ``max_iter`` and ``s`` define the bands, as in W&B), ``eta``
+    (default 3) and ``strict`` (default true). With neither ``min_iter`` nor
+    ``max_iter``, ``min_iter`` is 3 (W&B refuses such a rule).
+    """
+    from .hyperband import DEFAULT_ETA, DEFAULT_MIN_ITER, rule_bands
+
+    if not isinstance(raw, Mapping):
+        raise SweepError(f"must be a mapping such as {{type: hyperband, min_iter: 3}}, not {raw!r}")
+    kind = raw.get("type")
+    if kind is None:
+        raise SweepError("needs `type: median` or `type: hyperband`")
+    if kind not in EARLY_TERMINATE_TYPES:
+        hint = did_you_mean(str(kind), EARLY_TERMINATE_TYPES)
+        raise SweepError(f"must be median or hyperband, not {kind!r}{hint}", key="type")
+    keys = EARLY_TERMINATE_KEYS[kind]
+    unknown = sorted(str(key) for key in raw if key not in keys)
     if unknown:
-        raise SweepError(f"unknown key {unknown[0]!r}", key=unknown[0])
+        hint = did_you_mean(unknown[0], keys)
+        raise SweepError(f"unknown key{hint}; {kind} takes {', '.join(keys[1:])}", key=unknown[0])
+    rule = {"eta": DEFAULT_ETA, **raw}
+    eta = rule["eta"]
+    if isinstance(eta, bool) or not isinstance(eta, int | float) or not eta > 1:
+        raise SweepError(f"must be a number above 1, not {eta!r}", key="eta")
+    for key in ("min_iter", "max_iter", "s"):
+        value = rule.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SweepError(f"must be a whole number of 1 or more, not {value!r}", key=key)
+    if kind == "median":
+        return {"min_iter": DEFAULT_MIN_ITER, **rule}
+    if not isinstance(rule.setdefault("strict", True), bool):
+        raise SweepError(f"must be true or false, not {rule['strict']!r}", key="strict")
+    if "max_iter" in rule and "s" not in rule:
+        raise SweepError(
+            "needs `s`, the number of bands counted down from max_iter (s: 2 judges at max_iter/eta**2 and "
+            "max_iter/eta logged values), or give `min_iter` instead",
+            key="max_iter",
+        )
+    if "s" in rule and "max_iter" not in rule and "min_iter" not in rule:
+        raise SweepError("counts bands down from max_iter: add `max_iter`, or give `min_iter` instead", key="s")
+    if "max_iter" not in rule and "min_iter" not in rule:
+        rule["min_iter"] = DEFAULT_MIN_ITER
+    if not rule_bands(rule):
+        raise SweepError(
+            f"{rule['max_iter']} / eta {eta:g} is below 1, so no band is left to judge at: "
+            f"raise max_iter to {eta:g} or more, lower eta, or give `min_iter` instead",
+            key="max_iter",
+        )
     return rule

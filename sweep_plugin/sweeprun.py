@@ -107,11 +107,26 @@ def load_target(spec: SweepSpec, rootdir: Path) -> Target:
     """What each trial of a sweep file runs: its experiment function or its command."""
     if spec.command is not None:
         check_command(spec.command, spec)
-        folder = spec.file.parent
-        return Command(spec.command, folder, file_digest(program_file(spec.command, folder)))
+        folder = program_folder(spec, rootdir)
+        program = folder / spec.program if spec.program else program_file(spec.command, folder)
+        code = file_digest(program if program and program.is_file() else None)
+        return Command(spec.command, folder, code, spec.program, spec.nested, spec.key)
     if spec.experiment is None:
         raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
     return load_experiment(spec.experiment, [spec.file.parent, rootdir])
+
+
+def program_folder(spec: SweepSpec, rootdir: Path) -> Path:
+    """Where a command runs: the sweep file's folder, or the rootdir where W&B's ``program`` lies there.
+
+    W&B's agent runs ``program`` from where it was started, usually the
+    project's root; a sweep file elsewhere (``sweeps/lr.yaml``) names it
+    from there.
+    """
+    here = spec.file.parent
+    if spec.program is None or (here / spec.program).exists() or not (rootdir / spec.program).exists():
+        return here
+    return rootdir
 
 
 def sweep_marks(spec: SweepSpec, settings: Settings, config: pytest.Config) -> tuple[pytest.MarkDecorator, ...]:

@@ -17,6 +17,7 @@ import pytest
 
 from . import jsonreport
 from .context import SweepContext, warn_about
+from .expressions import Read
 from .judge import check_expectations, hidden_names
 from .outcomes import classify
 from .records import Record, make_record
@@ -114,11 +115,13 @@ class SweepWorker:
         for name in hidden_names(spec, run.params, run.handle.metrics):
             if (run.case.sweep.owner, name) not in self.hidden_warned:
                 self.hidden_warned.add((run.case.sweep.owner, name))
-                what = "a baseline value" if name.startswith("baseline.") else "the parameter"
+                baseline = name.startswith("baseline.")
+                what = "a baseline value" if baseline else "the parameter"
+                quoted = Read("baseline", name.removeprefix("baseline.")) if baseline else Read("param", name)
                 warn_about(
                     spec.file,
                     f"{spec.display}: the metric {name!r} hides {what} {name!r} in expect, which reads the metric;"
-                    " rename the metric (or name the parameter by its full dotted path)",
+                    f" write {quoted} to read {'it' if baseline else 'the parameter'}, or rename the metric",
                 )
 
     @pytest.hookimpl(wrapper=True)
@@ -187,4 +190,3 @@ class SweepWorker:
         warn_about(self.settings.store_path, f"result store unusable, {consequence}: {problem.__cause__ or problem}")
         self.store = None
         self.steps = ResultStore(MEMORY)
-

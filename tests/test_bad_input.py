@@ -256,8 +256,9 @@ def test_wandb_sweep_file_loads_with_only_a_warning(pytester: pytest.Pytester) -
     result.assert_outcomes(passed=2)
     # What matters is which sweep warnings show, not how many warnings other plugins add.
     sweep_warnings = [line.partition("SweepWarning: ")[2] for line in result.outlines if "SweepWarning" in line]
-    ignored = ("program", "project", "entity")
-    assert sweep_warnings == [f"sweep_x.yaml: {key!r} is a W&B sweep key that sweep_plugin ignores" for key in ignored]
+    ignored = [f"sweep_x.yaml: {key!r} is a W&B sweep key that sweep_plugin ignores" for key in ("project", "entity")]
+    program = "sweep_x.yaml: 'program' is W&B's script; this sweep runs its `experiment` in-process instead"
+    assert sweep_warnings == [*ignored, program]
     assert "INTERNALERROR" not in result.stdout.str()
 
 

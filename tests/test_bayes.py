@@ -299,7 +299,7 @@ def test_the_budget_can_come_from_the_command_line(project: pytest.Pytester) -> 
             "sweep_b.yaml:*: parameters.x: normal has no Optuna equivalent for method bayes; write a bounded one*",
         ),
         (
-            "parameters:\n  x: {distribution: q_log_uniform_values, min: 1, max: 100, q: 1}\n",
+            "parameters:\n  x: {distribution: q_log_uniform_values, min: 1, max: 100, q: 5}\n",
             "sweep_b.yaml:*: parameters.x: q_log_uniform_values has no Optuna equivalent*",
         ),
         ("repeat: 2\n", "sweep_b.yaml:*: repeat: repeat applies to grid, random and lhs; a bayes trial runs once"),

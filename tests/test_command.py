@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from sweep_plugin.command import read_metrics, run_command
+from sweep_plugin.command import run_command
+from sweep_plugin.follow import MetricsFile
 from sweep_plugin.outcomes import TrialCrashed
 from sweep_plugin.trial import Trial
 
@@ -356,9 +357,9 @@ def test_a_signal_death_names_the_signal(tmp_path: Path) -> None:
 
 def test_blank_lines_are_skipped_and_a_missing_file_is_no_metrics(tmp_path: Path) -> None:
     trial = Trial(sweep="s", trial_id="t", params={}, directory=tmp_path)
-    assert read_metrics(tmp_path / "none.jsonl", trial) is None
+    assert MetricsFile(tmp_path / "none.jsonl").finish(trial) is None
     (tmp_path / "m.jsonl").write_text('{"step": 0, "a": 1}\n\n{"step": 1.0, "a": 2}\n{"b": 3}\n')
-    assert read_metrics(tmp_path / "m.jsonl", trial) is None
+    assert MetricsFile(tmp_path / "m.jsonl").finish(trial) is None
     assert trial.history == [{"step": 0, "a": 1.0}, {"step": 1, "a": 2.0}]
     assert trial.metrics == {"a": 2.0, "b": 3.0}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SweepError, did_you_mean
-from ..expressions import EvaluationError, param_names
+from ..expressions import EvaluationError, param_names, quoting_hint
 from ..ids import folder_names, trial_ids
 from ..space import Point, Values
 
@@ -136,13 +136,17 @@ def varying_parameters(spec: SweepSpec) -> list[str]:
 
 
 def check_constraint_names(spec: SweepSpec) -> None:
-    """Refuse a constraint that names something other than a parameter."""
+    """Refuse a constraint that names something other than a parameter (bare or as ``param("...")``)."""
     known = set(spec.spaces) | {spec.short[path] for path in spec.spaces}
     for index, check in enumerate(spec.constraints):
-        for name in check.expression.names:
-            if name not in known:
-                hint = did_you_mean(name, sorted(known))
-                raise SweepError(f"{name!r} is not a parameter{hint}", key=f"constraints.{index}")
+        for read in check.expression.reads:
+            if read.kind in ("metric", "baseline"):
+                problem = f"{read}: a constraint is checked before its trial runs, so it reads parameters only"
+                raise SweepError(problem, key=f"constraints.{index}")
+            if read.name not in known:
+                joined = check.expression.joined_name(read)
+                hint = quoting_hint(joined, "param") if joined else did_you_mean(read.name, sorted(known))
+                raise SweepError(f"{read.name!r} is not a parameter{hint}", key=f"constraints.{index}")
 
 
 def constraint_filter(spec: SweepSpec) -> Callable[[Point], bool]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..errors import SweepError, did_you_mean
+from ..hyperband import rule_bands
 from ..ids import digest
 from ..outcomes import Pruned, TrialError
 from ..space import Distribution, Space, Values
@@ -281,9 +282,9 @@ class BayesSearch(SearchMethod):
             return None
         if rule["type"] == "median":
             return self.optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=int(rule["min_iter"]))
-        max_iter = rule.get("max_iter", "auto")
+        bands = rule_bands(rule)  # W&B's: min_iter, or counted down from max_iter with s
         return self.optuna.pruners.HyperbandPruner(
-            min_resource=int(rule["min_iter"]), max_resource=max_iter, reduction_factor=int(rule["eta"])
+            min_resource=bands[0], max_resource=rule.get("max_iter", "auto"), reduction_factor=int(rule["eta"])
         )
 
     def _values(self, optuna_params: Mapping[str, Any]) -> dict[str, Any]:
@@ -354,6 +355,8 @@ def _continuous(path: str, space: Distribution, dists: Any) -> Any:
         if float(step).is_integer() and float(low).is_integer() and float(high).is_integer():
             return dists.IntDistribution(int(low), int(high), step=int(step))
         return dists.FloatDistribution(low, high, step=step)
+    if kind == "q_log_uniform_values" and space.q == 1 and float(low).is_integer() and float(high).is_integer():
+        return dists.IntDistribution(int(low), int(high), log=True)  # whole numbers, log-spaced (Hydra's int tag(log))
     if kind in ("log_uniform_values", "inv_log_uniform_values"):  # 1/x log-uniform is x log-uniform
         return dists.FloatDistribution(low, high, log=True)
     if kind == "log_uniform":  # bounds are natural-log exponents
