@@ -233,6 +233,8 @@ class _Reader:
         for key in ("sampler", "sampler_options"):
             if key in raw and method != "bayes":
                 raise self.error(where + (key,), SweepError(f"applies to method: bayes only, not {method}"))
+        if method == "bayes" and any(getattr(space, "probabilities", None) for space in spaces.values()):
+            warnings.append("method bayes ignores `probabilities`: its sampler weighs the values by their results")
         experiment, command, program = self._target(raw, where)
         if experiment is not None and "program" in raw:
             warnings.append("'program' is W&B's script; this sweep runs its `experiment` in-process instead")

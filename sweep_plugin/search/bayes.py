@@ -313,11 +313,7 @@ class OptunaSpace:
     def of(cls, path: str, space: Space, optuna: Any) -> OptunaSpace:
         """The Optuna form of a W&B space; `SweepError` for one with no honest Optuna form."""
         dists = optuna.distributions
-        if isinstance(space, Values):
-            if space.probabilities is not None:
-                raise SweepError(
-                    "probabilities have no Optuna equivalent: drop them for method bayes", key=f"parameters.{path}"
-                )
+        if isinstance(space, Values):  # `probabilities` have no Optuna form: ignored, with a warning at collection
             if all(type(value) in _PLAIN for value in space.values):
                 return cls(dists.CategoricalDistribution(space.values))
             return cls(dists.CategoricalDistribution(tuple(range(len(space.values)))), space.values)
