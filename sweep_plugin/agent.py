@@ -73,7 +73,7 @@ def expand_envvar(name: str) -> str:
 def unset_envvars(argv: list[str]) -> list[str]:
     """The ``${envvar:NAME}`` variables of a command that are not set now (W&B would pass NAME itself)."""
     names = (m.group(1) for arg in argv for m in re.finditer(r"\$\{" + ENVVAR.pattern + r"\}", arg))
-    return sorted({name for name in names if name not in os.environ})
+    return sorted({name for name in names if name and name not in os.environ})
 
 
 def wandb_args(params: Mapping[str, Any], nested: tuple[str, ...]) -> dict[str, Any]:
@@ -113,7 +113,7 @@ class AgentRun:
 
     def __init__(self, folder: Path, sweep_key: str, args: Mapping[str, Any]) -> None:
         self.folder = folder
-        self.sweep_id = sweep_id(sweep_key)
+        self.sweep_id = digest(sweep_key)  # W&B-shaped, the same for every trial and every run of the sweep
         self.run_id = secrets.token_hex(4)  # new for each attempt, so a retry is a run of its own
         self.args = dict(args)
         files = folder / "wandb" / f"sweep-{self.sweep_id}"
@@ -141,7 +141,3 @@ class AgentRun:
             ),
         }
 
-
-def sweep_id(sweep_key: str) -> str:
-    """A W&B-shaped id for a sweep, the same for every trial and every run of it."""
-    return digest(sweep_key)

@@ -191,7 +191,7 @@ def render_command(
     command: str | tuple[str, ...],
     config: Mapping[str, Any],
     config_file: Path,
-    macros: Mapping[str, list[str]] | None = None,
+    macros: Mapping[str, list[str]],
 ) -> list[str]:
     """The trial's argument list: macros expanded, placeholders filled, ``python`` made this interpreter.
 
@@ -211,7 +211,7 @@ def render_command(
     for arg in split_command(command):
         name = whole_macro(arg)
         if name is not None:
-            argv += (macros or {}).get(name, [])
+            argv += macros.get(name, [])
         else:
             argv.append(substitute(arg, value_of, agent.expand_envvar))
     if not argv:
@@ -258,9 +258,12 @@ def run_command(
     reports = Reports(trial, MetricsFile(metrics), RunLog(folder, run.run_id))
     env = {**command_environment(trial, folder, metrics), **run.environment()}
     try:
-        returncode = run_process(argv, env, folder, grace_s, cwd, follow=reports.follow)
-    finally:
-        problem = reports.finish()
+        returncode = run_process(argv, env, folder, grace_s, cwd, reports.follow)
+    except BaseException:  # a timeout, Ctrl-C or pruning verdict: keep what was logged, then let it go on
+        with contextlib.suppress(Exception):
+            reports.finish()
+        raise
+    problem = reports.finish()
     if returncode != 0:
         raise TrialCrashed(crash_message(returncode, folder / STDERR_FILE, problem), returncode=returncode)
     if problem:
@@ -282,8 +285,8 @@ def run_process(
     env: dict[str, str],
     folder: Path,
     grace_s: float,
-    cwd: Path | None = None,
-    follow: Callable[[], None] = lambda: None,
+    cwd: Path | None,
+    follow: Callable[[], None],
 ) -> int:
     """Run ``argv`` in its own process group, output to log files in ``folder``; its exit status.
 

@@ -1,11 +1,12 @@
 """What a running command trial reports, fed to its `Trial` while the program writes it.
 
-A program reports through the metrics file (JSON lines, or one final
-object) and, if it uses W&B, through its W&B run file. Both are read every
-`POLL_S` while it runs, so each logged step is a pruning point as it is in
-an in-process experiment: early termination stops a lagging program
-mid-run. Once the program has ended, the rest is read without pruning (a
-trial that finished keeps its result; the values still reach the store).
+A program reports through the metrics file (JSON lines appended as it goes,
+or one final object) and, if it uses W&B, through its W&B run file. Both are
+read every `POLL_S` while it runs, so each logged step is a pruning point as
+it is in an in-process experiment: early termination stops a lagging program
+mid-run, and nothing it writes after the verdict is read. Once the program
+has ended by itself, the rest is read without pruning (a trial that finished
+keeps its result).
 """
 
 from __future__ import annotations
@@ -18,61 +19,82 @@ from typing import Any
 
 from .outcomes import Pruned
 from .trial import Trial
-from .wandblog import Logged, RunLog, RunLogError
+from .wandblog import RunLog
 
 POLL_S = 0.2
 
 
 @dataclass
 class MetricsFile:
-    """The file named by ``SWEEP_METRICS_FILE``, read a whole line at a time."""
+    """The file named by ``SWEEP_METRICS_FILE``, read a whole line at a time.
+
+    It is read in bytes, so a line that is not valid UTF-8 cannot shift the
+    place reading resumes from. A file that no longer starts with what was
+    read (the program rewrote it) is read again from its start.
+    """
 
     path: Path
     _offset: int = 0
     _line: int = 0  # lines taken so far
+    _last: bytes = b""  # the last line taken, to notice a rewritten file
     _stalled: bool = False  # a line that is not a metrics entry: the rest waits for the end
+    _problem: str | None = None  # the file could not be read
 
     def follow(self, trial: Trial) -> None:
         """Take the complete lines written since the last call; ``Pruned`` stops the program."""
         if self._stalled:
             return
-        text = self._unread()
-        for line in text[: text.rfind("\n") + 1].splitlines(keepends=True):
-            if line.strip() and not _taken(line, trial):
+        data = self._unread()
+        for raw in data.split(b"\n")[:-1]:  # the complete lines
+            if raw.strip() and take_metrics(_entry(raw), trial) is not None:
                 self._stalled = True  # perhaps an object written over many lines: `finish` reads it
                 return
-            self._offset += len(line.encode("utf-8"))
+            self._offset += len(raw) + 1
             self._line += 1
+            self._last = raw + b"\n"
 
     def finish(self, trial: Trial) -> str | None:
         """Take the rest once the program ended; a message naming file and line if it is bad."""
-        text = self._unread()
+        data = self._unread()
+        if self._problem:
+            return self._problem
         if self._offset == 0:
-            whole = _whole_object(text)
-            if whole is not None:
-                return self._problem(take_final(whole, trial))
-        for number, line in enumerate(text.splitlines(), start=self._line + 1):
-            if not line.strip():
+            whole = _entry(data)
+            if isinstance(whole, dict):  # one object, perhaps written with `indent`
+                return self._at(None, take_final(whole, trial))
+        for number, raw in enumerate(data.split(b"\n"), start=self._line + 1):
+            if not raw.strip():
                 continue
-            try:
-                entry = json.loads(line)
-            except ValueError as exc:
-                return f"{self.path}:{number}: not a JSON object: {exc}"
+            entry = _entry(raw)
+            if isinstance(entry, ValueError):
+                return self._at(number, f"not a JSON object: {entry}")
             problem = take_final(entry, trial)
             if problem:
-                return f"{self.path}:{number}: {problem}"
+                return self._at(number, problem)
         return None
 
-    def _unread(self) -> str:
+    def _unread(self) -> bytes:
+        """What was written since the last read; all of it again if the file was rewritten."""
         try:
             with self.path.open("rb") as file:
+                if self._offset:
+                    file.seek(self._offset - len(self._last))
+                    if file.read(len(self._last)) != self._last:  # shorter, or other bytes: rewritten
+                        self._offset = self._line = 0
+                        self._last = b""
+                        self._stalled = False
                 file.seek(self._offset)
-                return file.read().decode("utf-8", errors="replace")
+                return file.read()
         except FileNotFoundError:
-            return ""
+            return b""
+        except OSError as exc:
+            self._problem = f"{self.path}: cannot read metrics: {exc.strerror or exc}"
+            return b""
 
-    def _problem(self, problem: str | None) -> str | None:
-        return f"{self.path}: {problem}" if problem else None
+    def _at(self, line: int | None, problem: str | None) -> str | None:
+        if not problem:
+            return None
+        return f"{self.path}:{line}: {problem}" if line else f"{self.path}: {problem}"
 
 
 @dataclass
@@ -89,35 +111,42 @@ class Reports:
         """Called while the program runs: take what it wrote; ``Pruned`` propagates (stop it)."""
         try:
             self.metrics.follow(self.trial)
-            for logged in self._wandb():
-                self.trial.log(step=logged.step, **logged.metrics)
+            self._log_wandb()
         except Pruned:
             self.pruned = True
             raise
 
     def finish(self) -> str | None:
-        """Called once the program ended: the rest, and the W&B summary as final metrics."""
-        if self.pruned:  # what came after the verdict is not part of the trial
+        """Called once the program ended: the rest, and the W&B summary as final metrics.
+
+        After a pruning verdict nothing more is read: what came after it is not part of the trial.
+        """
+        if self.pruned:
             return None
         problem = self.metrics.finish(self.trial)
-        for logged in self._wandb():
-            with contextlib.suppress(Pruned):
-                self.trial.log(step=logged.step, **logged.metrics)
-        self.trial.finish(self.run.final_metrics())
+        with contextlib.suppress(Pruned):
+            self._log_wandb()
+        if not self.run_problem:
+            self.trial.finish(self.run.final_metrics())
         return "; ".join(filter(None, [problem, self.run_problem])) or None
 
-    def _wandb(self) -> list[Logged]:
+    def _log_wandb(self) -> None:
+        """Log what the W&B run file holds since the last call (a pruning verdict stops at its step)."""
         if self.run_problem:
-            return []
+            return
         try:
-            return self.run.read()
-        except (RunLogError, OSError) as exc:
+            logged = self.run.read()
+        except Exception as exc:  # an unreadable or undecodable run file is the trial's problem, not ours
             self.run_problem = f"{self.run.path() or 'the W&B run'}: {exc}"
-            return []
+            return
+        for point in logged:
+            self.trial.record(point.step, point.metrics)
 
 
 def take_metrics(entry: Any, trial: Trial) -> str | None:
     """Log one metrics entry: with ``step`` a history point, without it final metrics."""
+    if isinstance(entry, ValueError):
+        return f"not a JSON object: {entry}"
     if not isinstance(entry, dict):
         return f"expected a JSON object of metrics, got {json.dumps(entry)[:80]}"
     values = {str(name): value for name, value in entry.items() if name != "step"}
@@ -128,7 +157,7 @@ def take_metrics(entry: Any, trial: Trial) -> str | None:
         step = entry["step"]
         if isinstance(step, bool) or not isinstance(step, int | float) or not float(step).is_integer():
             return f"step must be a whole number, not {json.dumps(step)}"
-        trial.log(step=int(step), **values)
+        trial.record(int(step), values)
     except TypeError as exc:
         return str(exc)
     return None
@@ -141,19 +170,9 @@ def take_final(entry: Any, trial: Trial) -> str | None:
     return None
 
 
-def _taken(line: str, trial: Trial) -> bool:
-    """Whether a line was a good metrics entry, now logged (a bad one waits for the end's message)."""
+def _entry(raw: bytes) -> Any:
+    """One JSON value of the file, or the `ValueError` saying why it is none."""
     try:
-        entry = json.loads(line)
-    except ValueError:
-        return False
-    return take_metrics(entry, trial) is None
-
-
-def _whole_object(text: str) -> dict[str, Any] | None:
-    """The file as one JSON object, if it is one (a final-metrics file written with ``indent``)."""
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        return None
-    return whole if isinstance(whole, dict) else None
+        return json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        return exc

@@ -16,16 +16,6 @@ if TYPE_CHECKING:
     from .spec import SweepSpec
 
 
-def expectation_names(
-    spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
-) -> dict[str, Any]:
-    """What ``expect`` may read: parameters, ``baseline.<metric>`` and the metrics."""
-    names = param_names(params, spec.short)
-    names.update({f"baseline.{name}": value for name, value in baseline.items()})
-    names.update(metrics)
-    return names
-
-
 def expectation_scopes(
     spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
 ) -> Scopes:
@@ -37,8 +27,8 @@ def missed_expectations(
     spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
 ) -> list[str]:
     """One line per missed ``expect``: ``file:line: acc >= 0.75: acc = 0.5057``."""
-    names = expectation_names(spec, params, metrics, baseline)
     scopes = expectation_scopes(spec, params, metrics, baseline)
+    names = {**scopes["param"], **{f"baseline.{name}": value for name, value in baseline.items()}, **metrics}
     missed = []
     for check in spec.expect:
         where = f"{spec.display}:{check.line}" if check.line else spec.display

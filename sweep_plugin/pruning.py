@@ -12,6 +12,9 @@ worker's trials, not only this process's.
   value (with ``strict: false``, its best so far) is strictly worse than the
   threshold of all trials' ``b``-th values, itself included. Values are
   stored under their iteration count ``b``, not their step.
+
+A ``method: bayes`` sweep prunes with Optuna's own pruners instead
+(`search.bayes`): its hyperband is Optuna's, on steps, from W&B's first band.
 """
 
 from __future__ import annotations

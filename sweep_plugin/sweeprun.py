@@ -109,7 +109,7 @@ def load_target(spec: SweepSpec, rootdir: Path) -> Target:
         check_command(spec.command, spec)
         folder = program_folder(spec, rootdir)
         program = folder / spec.program if spec.program else program_file(spec.command, folder)
-        code = file_digest(program if program and program.is_file() else None)
+        code = file_digest(program)
         return Command(spec.command, folder, code, spec.program, spec.nested, spec.key)
     if spec.experiment is None:
         raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")

@@ -58,6 +58,11 @@ class Trial:
         stops here (the exception is the plugin's; let it propagate).
         """
         __tracebackhide__ = True
+        self.record(step, metrics)
+
+    def record(self, step: int | None, metrics: Mapping[str, Any]) -> None:
+        """`log` for values named anything (``self``, ``step``-free names from a program's log)."""
+        __tracebackhide__ = True
         if step is None:
             step = int(self.history[-1]["step"]) + 1 if self.history else 0
         values = {name: as_metric(name, value) for name, value in metrics.items()}

@@ -142,9 +142,14 @@ def _value(item: Any) -> Any:
 
 
 def _numbers(items: Any) -> dict[str, float]:
-    """The plain numbers among logged values; W&B's own (``_step``, ``_runtime``) and media left out."""
+    """The plain numbers among logged values.
+
+    Left out: W&B's own (``_step``, ``_runtime``), media, and a value named
+    ``step`` (a program's own step counter: the history's step is ``_step``).
+    """
     return {
         name: float(value)
         for name, value in items
-        if not name.startswith("_") and isinstance(value, int | float) and not isinstance(value, bool)
+        if not name.startswith("_") and name != "step"
+        if isinstance(value, int | float) and not isinstance(value, bool)
     }

@@ -276,6 +276,13 @@ def test_early_terminate_uses_optunas_pruner(project: pytest.Pytester) -> None:
     assert {rows[t.user_attrs["sweep"]["slot"]]["outcome"] for t in pruned} == {"pruned"}
 
 
+def test_hyperband_with_a_fractional_eta_prunes_with_a_whole_reduction_factor(project: pytest.Pytester) -> None:
+    rule = "early_terminate: {type: hyperband, min_iter: 1, eta: 1.5}\nsampler: random\n"
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=12) + rule)
+    result = session(project)
+    assert result.returncode == 0, result.stdout
+
+
 def test_the_budget_can_come_from_the_command_line(project: pytest.Pytester) -> None:
     project.makefile(".yaml", sweep_branin=BRANIN.format(trials=1).replace("trials: 1\n", ""))
     default = session(project)

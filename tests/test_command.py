@@ -69,6 +69,20 @@ elif mode == "background":
     with open(trial_file("pids.json"), "w") as out:
         json.dump([child.pid], out)
     emit({"acc": 1.0})
+elif mode == "rewrite":  # the whole file written again each epoch, longer each time
+    for epoch in range(3):
+        with open(os.environ["SWEEP_METRICS_FILE"], "w") as out:
+            out.write(json.dumps({"acc": 0.5 + epoch / 10, "note_" * epoch + "epoch": epoch}) + "\n")
+        time.sleep(0.5)
+elif mode == "rawbytes":  # a line that is not UTF-8, then more lines read while the program runs
+    with open(os.environ["SWEEP_METRICS_FILE"], "ab") as out:
+        out.write(b'{"step": 0, "l\xffoss": 1.0}\n')
+    time.sleep(0.5)
+    emit({"step": 1, "loss": 0.5})
+    time.sleep(0.5)
+    emit({"acc": 1.0})
+elif mode == "folder":  # the metrics file's name taken by a folder
+    os.mkdir(os.environ["SWEEP_METRICS_FILE"])
 elif mode == "bad":
     emit({"step": 0, "loss": 1.0})
     with open(os.environ["SWEEP_METRICS_FILE"], "a") as out:
@@ -250,6 +264,28 @@ def test_a_bad_metrics_line_is_an_error_naming_file_and_line(tool: pytest.Pytest
     record = only_record(tool)
     assert record["outcome"] == "error"
     assert record["history"] == [{"step": 0, "loss": 1.0}]
+
+
+def test_a_rewritten_metrics_file_is_read_again_from_its_start(tool: pytest.Pytester) -> None:
+    tool.makefile(".yaml", sweep_cmd="command: python tool.py rewrite\nparameters:\n  x: [1]\n")
+    tool.runpytest().assert_outcomes(passed=1)
+    assert only_record(tool)["metrics"] == {"acc": pytest.approx(0.7), "epoch": 0, "note_epoch": 1, "note_note_epoch": 2}
+
+
+def test_a_line_that_is_not_utf8_does_not_shift_the_lines_after_it(tool: pytest.Pytester) -> None:
+    tool.makefile(".yaml", sweep_cmd="command: python tool.py rawbytes\nparameters:\n  x: [1]\n")
+    tool.runpytest().assert_outcomes(passed=1)
+    record = only_record(tool)
+    assert record["history"] == [{"step": 0, "l\ufffdoss": 1.0}, {"step": 1, "loss": 0.5}]
+    assert record["metrics"]["acc"] == 1.0
+
+
+def test_an_unreadable_metrics_file_is_the_trials_error(tool: pytest.Pytester) -> None:
+    tool.makefile(".yaml", sweep_cmd="command: python tool.py folder\nparameters:\n  x: [1]\n")
+    result = tool.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*metrics.jsonl: cannot read metrics: Is a directory*"])
+    assert only_record(tool)["outcome"] == "error"
 
 
 @pytest.mark.parametrize(

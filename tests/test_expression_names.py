@@ -113,6 +113,12 @@ def test_describe_shows_the_names_as_written_inside_the_quotes() -> None:
     assert expression.describe({}).endswith("eval-loss = <missing>, baseline.eval-loss = <missing>")
 
 
+def test_describe_shows_both_of_two_readers_of_one_name() -> None:
+    expression = Expression.parse('param("lr") > metric("lr")')
+    shown = expression.describe({}, {"param": {"lr": 0.1}, "metric": {"lr": 0.5}})
+    assert shown == 'param("lr") > metric("lr"): param("lr") = 0.1, metric("lr") = 0.5'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -233,6 +233,22 @@ command: ['${env}', python, '${program}', '${args_no_hyphens}']
     assert config == {"optimizer": "adam", "optimizer.config.learning_rate": 0.001}
 
 
+def test_overlapping_keys_pass_over_a_plain_value_in_the_base_config(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(echo=ECHO)
+    pytester.makefile(
+        ".yaml",
+        sweep_x="""
+program: echo.py
+config: {optimizer: sgd}
+parameters:
+  optimizer: {value: adam}
+  optimizer.lr: {values: [0.01, 0.1]}
+""",
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    assert seen(pytester, "lr=0.01")["argv"] == ["--optimizer=adam", "--optimizer.lr=0.01"]
+
+
 def test_overlapping_keys_are_refused_for_an_experiment(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(models="def train(config):\n    return {}\n")
     pytester.makefile(
@@ -298,6 +314,26 @@ parameters:
     assert crashed["outcome"] == "crashed"
     assert [point["step"] for point in crashed["history"]] == [0, 1]  # what it logged before the crash is kept
     result.stdout.fnmatch_lines(["*First_Sweep: 4 trials: 2 passed, 2 crashed; best *name:adam* val/acc=1*"])
+
+
+def test_a_program_may_log_names_the_plugin_uses_itself(pytester: pytest.Pytester) -> None:
+    """``step`` is the program's own counter (the history's step is W&B's); ``self`` is a name like any other."""
+    pytester.makepyfile(
+        train="""
+import wandb
+run = wandb.init(project="stand-in")
+for epoch in range(3):
+    wandb.log({"step": 10 * epoch, "self": epoch / 2, "acc": epoch / 3})
+run.finish()
+"""
+    )
+    pytester.makefile(".yaml", sweep_x="program: train.py\nparameters:\n  a: {value: 1}\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    (record,) = records(pytester).values()
+    assert record["history"] == [
+        {"step": epoch, "self": epoch / 2, "acc": pytest.approx(epoch / 3)} for epoch in range(3)
+    ]
+    assert record["metrics"] == {"self": 1.0, "acc": pytest.approx(2 / 3)}
 
 
 # Logs a learning curve slowly, then leaves a mark that it ran to the end.

@@ -57,7 +57,8 @@ DEFAULT_TRIALS = 10  # a sampled sweep's budget when nothing gives one (W&B's ag
 
 
 def budget(spec: SweepSpec, settings: SearchSettings) -> int:
-    """How many trials a sampled sweep runs: its ``trials`` (or W&B's ``run_cap``), else ``--sweep-trials``."""
+    """How many trials a sampled sweep runs: its ``trials`` (or W&B's ``run_cap``), else ``--sweep-trials``,
+    else `DEFAULT_TRIALS` (and collection says so)."""
     return spec.trials or settings.trials or DEFAULT_TRIALS
 
 

@@ -284,7 +284,9 @@ class BayesSearch(SearchMethod):
             return self.optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=int(rule["min_iter"]))
         bands = rule_bands(rule)  # W&B's: min_iter, or counted down from max_iter with s
         return self.optuna.pruners.HyperbandPruner(
-            min_resource=bands[0], max_resource=rule.get("max_iter", "auto"), reduction_factor=int(rule["eta"])
+            min_resource=bands[0],
+            max_resource=rule.get("max_iter", "auto"),
+            reduction_factor=max(2, round(rule["eta"])),  # Optuna's is a whole number from 2
         )
 
     def _values(self, optuna_params: Mapping[str, Any]) -> dict[str, Any]:
