@@ -13,6 +13,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 PROG = "python -m sweep_plugin"
 
@@ -45,8 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .report import ReportError, SweepReportWarning, load_reports, summary_lines, write_report
 
+    gates: list[dict[str, Any]] = []
     try:
-        records = load_reports(args.reports)
+        records = load_reports(args.reports, gates)
     except ReportError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SweepReportWarning)
         try:
-            write_report(records, args.out)
+            write_report(records, args.out, gates=gates)
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1

@@ -13,13 +13,17 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Literal, cast
 
 import pytest
 
 from . import jsonreport
 from .context import SweepContext, warn_about
+from .errors import SweepError
+from .gates import GateResult, judge_gates
+from .outcomes import GateFailed
 from .records import Identity, Record, make_record, normalize_record, unknown_identity
+from .spec import SweepSpec, load_sweep_file
 from .store import ResultStore, StoreError
 from .sweeprun import case_of
 
@@ -34,6 +38,7 @@ class SweepController:
         self.identities: dict[str, Identity] = {}  # trials that started, by node id
         self.records: dict[str, Record] = {}  # the latest record of every trial, by node id
         self.final_records: list[Record] = []
+        self.gates: dict[str, GateResult] = {}  # by node id
         self.notes_shown = 0
         self.heard_from_worker = False
         self.problems: list[str] = []  # what the plugin could not read or write, said once at the end
@@ -139,13 +144,58 @@ class SweepController:
                     records[record["nodeid"]] = record
         return list(records.values())
 
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        """After the trials, every gate: reported as a test of its own, so it fails the session as one.
+
+        Inside the terminal's wrapper, so that its final progress counts the gates too.
+        """
+        finished = yield
+        if self.trials_found:
+            self._judge_gates(session)
+        return finished
+
+    def _judge_gates(self, session: pytest.Session) -> None:
+        by_sweep: dict[tuple[str, str], list[Record]] = {}
+        for record in self.all_records():
+            by_sweep.setdefault((record["file"], record["sweep"]), []).append(record)
+        specs: dict[str, dict[str, SweepSpec]] = {}
+        for (file, sweep), records in by_sweep.items():
+            spec = self._spec(specs, file, sweep)
+            if spec is not None and (spec.gate or spec.regression):
+                self.gates.update((g.nodeid, g) for g in judge_gates(spec, records, self.settings.baseline or None))
+        session.testscollected += len(self.gates)  # the gates were not collected: they are tests all the same
+        for gate in self.gates.values():
+            for report in _gate_reports(gate):
+                self.config.hook.pytest_runtest_logreport(report=report)
+            if gate.outcome == "failed":
+                self._rerun_with_last_failed(gate)
+
+    def _spec(self, specs: dict[str, dict[str, SweepSpec]], file: str, sweep: str) -> SweepSpec | None:
+        """The sweep ``file`` holds, read again here (under xdist the controller collected nothing)."""
+        if file not in specs:
+            try:
+                specs[file] = {spec.name: spec for spec in load_sweep_file(self.settings.rootdir / file, file)}
+            except (SweepError, OSError) as exc:
+                self.problems.append(f"gates of {file} not judged: {exc}")
+                specs[file] = {}
+        return specs[file].get(sweep)
+
+    def _rerun_with_last_failed(self, gate: GateResult) -> None:
+        """``--lf`` next time reruns the repeats of a configuration whose gate failed (they passed alone)."""
+        last_failed = getattr(self.config.pluginmanager.get_plugin("lfplugin"), "lastfailed", None)
+        if isinstance(last_failed, dict):
+            last_failed.update(dict.fromkeys(gate.trials, True))
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_json_modifyreport(self, json_report: dict[str, Any]) -> None:
-        """Give every trial's test in report.json its final record (a crashed one's too)."""
+        """Give every trial's test in report.json its final record (a crashed one's too), and every gate its own."""
         for test in json_report.get("tests", []):
-            record = self.records.get(test.get("nodeid"))
-            if record is not None:
-                test["metadata"] = record
+            nodeid = test.get("nodeid")
+            if nodeid in self.records:
+                test["metadata"] = self.records[nodeid]
+            elif nodeid in self.gates:
+                test["metadata"] = self.gates[nodeid].as_record()
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -189,6 +239,7 @@ class SweepController:
                     self.settings.report_dir,
                     jsonreport.report_text(self.config),
                     abandon=interrupts.abandon,
+                    gates=[gate.as_record() for gate in self.gates.values()],
                 )
                 self.index_written = any(path.name == "index.html" for path in written)
             except ReportInterrupted:
@@ -213,6 +264,27 @@ class SweepController:
             terminalreporter.write_line(line)
         if self.settings.report and self.final_records and not self.index_written:
             terminalreporter.write_line("report: not written (see the warnings above)", yellow=True)
+
+
+def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
+    """The setup, call and teardown reports of a gate's test, as a test run by pytest would have."""
+    line = gate.line - 1 if gate.line else None
+    location = (gate.file, line, f"{gate.sweep}::gate[{gate.configuration}]")
+    keywords = {"gate": 1, gate.sweep: 1, gate.file: 1}
+    longrepr: Any = None
+    if gate.outcome == "failed":
+        try:
+            raise GateFailed(gate.message)
+        except GateFailed:
+            longrepr = pytest.ExceptionInfo.from_current().getrepr(style="value")
+    elif gate.outcome == "skipped":
+        longrepr = (gate.file, line, f"Skipped: {gate.message}")
+    outcome = cast(Literal["passed", "failed", "skipped"], gate.outcome)
+    return [
+        pytest.TestReport(gate.nodeid, location, keywords, "passed", None, "setup"),
+        pytest.TestReport(gate.nodeid, location, keywords, outcome, longrepr, "call"),
+        pytest.TestReport(gate.nodeid, location, keywords, "passed", None, "teardown"),
+    ]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

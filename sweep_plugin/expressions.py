@@ -18,7 +18,8 @@ import keyword
 import math
 import operator
 import re
-from collections.abc import Callable, Mapping
+import statistics
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -29,6 +30,15 @@ MAX_DEPTH = 30
 MAX_EXPONENT = 100
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max, "log": math.log}
+# A gate's statistics of one metric over a configuration's repeats: ``mean(val_acc)``.
+# ``min``/``max`` of one name are statistics there too; of several values, plain functions.
+AGGREGATES: dict[str, Callable[[Sequence[float]], float]] = {
+    "mean": statistics.fmean,
+    "median": statistics.median,
+    "std": statistics.stdev,
+    "min": min,
+    "max": max,
+}
 # Readers: a value by a quoted name. `metric` and `baseline` read metrics (this trial's,
 # the baseline run's), `param` a parameter by dotted path or unique short name.
 READERS = ("metric", "param", "baseline")
@@ -114,10 +124,15 @@ class Expression:
     names: tuple[str, ...]
     tree: ast.expr
     reads: tuple[Read, ...] = ()
+    aggregated: tuple[Read, ...] = ()  # in a gate: the metrics read through a statistic
 
     @classmethod
-    def parse(cls, text: object) -> Expression:
-        """Parse and check ``text``; raise `SweepError` for anything outside the language."""
+    def parse(cls, text: object, gate: bool = False) -> Expression:
+        """Parse and check ``text``; raise `SweepError` for anything outside the language.
+
+        A ``gate`` expression may also take statistics of metrics over repeats
+        (``mean(val_acc)``); each metric it reads is then a sequence of values.
+        """
         if isinstance(text, bool) or not isinstance(text, str | int | float):
             raise SweepError(f"expected an expression string, got {text!r}")
         text = str(text).strip()
@@ -132,11 +147,13 @@ class Expression:
         except ValueError as exc:  # e.g. a lone surrogate from a YAML escape
             raise SweepError(f"cannot parse {text!r}: {exc}") from None
         reads: dict[Read, None] = {}
+        aggregated: dict[Read, None] | None = {} if gate else None
         try:
-            _check(tree, reads, depth=0, text=text)
+            _check(tree, reads, depth=0, text=text, aggregated=aggregated)
         except _OperatorRefused as exc:
             raise SweepError(f"{exc}{_quoting_hint(text)}") from None
-        return cls(text, tuple(dict.fromkeys(read.key for read in reads)), tree, tuple(reads))
+        names = tuple(dict.fromkeys(read.key for read in reads))
+        return cls(text, names, tree, tuple(reads), tuple(aggregated or ()))
 
     def evaluate(self, values: Mapping[str, Any], scopes: Scopes | None = None) -> Any:
         """Evaluate against ``values`` (dotted name -> value).
@@ -159,14 +176,28 @@ class Expression:
         """``acc >= 0.75: acc = 0.5057``: the text and the values it saw (``val/f1 = 0.9`` when quoted)."""
         read = _reader(values, scopes)
         seen: dict[str, str] = {}
+        for call in self._statistics():
+            try:
+                seen[ast.get_source_segment(self.text, call) or ast.unparse(call)] = _show(_evaluate(call, read))
+            except EvaluationError as exc:
+                seen[ast.get_source_segment(self.text, call) or ast.unparse(call)] = f"<{exc}>"
         for name in self.reads:
+            if name in self.aggregated:
+                continue
             try:
                 value = _show(read(name))
             except _Undefined:
                 value = "<missing>"
-            seen.setdefault(name.key, value)
+            shared = sum(other.key == name.key for other in self.reads) > 1  # param("lr") beside metric("lr")
+            seen.setdefault(str(name) if shared and scopes is not None else name.key, value)
         shown = ", ".join(f"{key} = {value}" for key, value in seen.items())
         return f"{self.text}: {shown}" if shown else self.text
+
+    def _statistics(self) -> list[ast.Call]:
+        """The statistic calls of a gate expression (``mean(val_acc)``), in the order written."""
+        if not self.aggregated:
+            return []
+        return [node for node in ast.walk(self.tree) if isinstance(node, ast.Call) and _is_statistic(node)]
 
     def _undefined_hint(self, read: Read, scopes: Scopes) -> str:
         """How to write what ``read`` was meant to be: ``metric("val/f1")`` for ``val``, or a close name."""
@@ -261,8 +292,37 @@ def _refuse(node: ast.AST, text: str, what: str) -> SweepError:
     return SweepError(f"{what} is not allowed in expression {text!r}")
 
 
-def _check(node: ast.expr, reads: dict[Read, None], depth: int, text: str) -> None:
-    """Walk the tree once at collection and refuse anything outside the language."""
+def _is_statistic(node: ast.AST) -> bool:
+    """``mean(val_acc)``, ``min(metric("val/f1"))``: a statistic of one name (min/max of several are not)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in AGGREGATES):
+        return False
+    return node.func.id not in FUNCTIONS or len(node.args) == 1
+
+
+def _statistic_read(node: ast.Call, text: str) -> Read:
+    """The metric a statistic reads: a bare name or ``metric("...")``, else a `SweepError` with an example."""
+    assert isinstance(node.func, ast.Name)
+    function = node.func.id
+    argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    if argument is not None:
+        name = dotted_name(argument)
+        if name is not None:
+            return Read(None, name)
+        if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Name) and argument.func.id == "metric":
+            return _quoted_read(argument, text)
+    raise SweepError(
+        f"{function}() takes one metric over the repeats: {function}(val_acc) or"
+        f' {function}(metric("val/f1")) (in expression {text!r})'
+    )
+
+
+def _check(
+    node: ast.expr, reads: dict[Read, None], depth: int, text: str, aggregated: dict[Read, None] | None = None
+) -> None:
+    """Walk the tree once at collection and refuse anything outside the language.
+
+    ``aggregated`` is given for a gate expression: it collects the metrics read through statistics.
+    """
     if depth > MAX_DEPTH:
         raise SweepError(f"expression {text!r} is nested deeper than {MAX_DEPTH} levels")
     name = dotted_name(node)
@@ -272,7 +332,15 @@ def _check(node: ast.expr, reads: dict[Read, None], depth: int, text: str) -> No
         reads[Read(None, name)] = None
         return
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in READERS:
-        reads[_quoted_read(node, text)] = None
+        read = _quoted_read(node, text)
+        if aggregated is not None and read.kind == "baseline":
+            raise SweepError(f"{read} is for `expect`: a gate compares with the baseline through `regression:`")
+        reads[read] = None
+        return
+    if aggregated is not None and _is_statistic(node):
+        assert isinstance(node, ast.Call)
+        read = _statistic_read(node, text)
+        reads[read] = aggregated[read] = None
         return
     children: list[ast.expr]
     if isinstance(node, ast.Constant):
@@ -293,11 +361,11 @@ def _check(node: ast.expr, reads: dict[Read, None], depth: int, text: str) -> No
     elif isinstance(node, ast.Tuple | ast.List):
         children = node.elts
     elif isinstance(node, ast.Call):
-        children = _call_arguments(node, text)
+        children = _call_arguments(node, text, gate=aggregated is not None)
     else:
         raise _refuse(node, text, _describe_node(node))
     for child in children:
-        _check(child, reads, depth + 1, text)
+        _check(child, reads, depth + 1, text, aggregated)
 
 
 def _check_exponent(node: ast.BinOp, text: str) -> None:
@@ -332,11 +400,13 @@ def _quoted_read(node: ast.Call, text: str) -> Read:
     raise SweepError(f"{reader}() takes one name in quotes, not {call}: write {example} (in expression {text!r})")
 
 
-def _call_arguments(node: ast.Call, text: str) -> list[ast.expr]:
+def _call_arguments(node: ast.Call, text: str, gate: bool = False) -> list[ast.expr]:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         called = ast.unparse(node.func)
-        allowed = ", ".join([*FUNCTIONS, *READERS])
-        raise SweepError(f"call of {called!r} is not allowed in expression {text!r} (allowed: {allowed})")
+        names = [*AGGREGATES, *FUNCTIONS, "metric", "param"] if gate else [*FUNCTIONS, *READERS]
+        allowed = ", ".join(dict.fromkeys(names))
+        hint = "" if gate or called not in AGGREGATES else f" ({called}() of the repeats belongs in `gate:`)"
+        raise SweepError(f"call of {called!r} is not allowed in expression {text!r} (allowed: {allowed}){hint}")
     if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _refuse(node, text, "keyword or starred arguments")
     if not node.args:
@@ -398,5 +468,19 @@ def _evaluate(node: ast.expr, read: Callable[[Read], Any]) -> Any:
         argument = node.args[0]
         assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
         return read(Read(node.func.id, argument.value))
+    if _is_statistic(node):
+        values = _evaluate(node.args[0], read)
+        if isinstance(values, tuple | list):
+            return _statistic(node.func.id, values)
     arguments = [_number(_evaluate(arg, read)) for arg in node.args]
     return FUNCTIONS[node.func.id](*arguments)
+
+
+def _statistic(function: str, values: Sequence[Any]) -> float:
+    """``function`` of one metric's values over the repeats that reported it."""
+    numbers = [_number(value) for value in values]
+    if not numbers:
+        raise EvaluationError(f"{function}() of no values: no repeat reported the metric")
+    if function == "std" and len(numbers) < 2:
+        raise EvaluationError("std() needs at least two values")
+    return float(AGGREGATES[function](numbers))

@@ -53,6 +53,15 @@ class TrialError(Failed):
         super().__init__(msg, pytrace=False)
 
 
+class GateFailed(Failed):
+    """A configuration's repeats missed its ``gate:`` or regressed against the baseline."""
+
+    __module__ = "builtins"
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg, pytrace=False)
+
+
 class Pruned(Skipped):
     """A trial stopped early by ``early_terminate``: shown as skipped, outcome ``pruned``."""
 

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .agent import unset_envvars
-from .config import deep_merge, load_config_file, set_path
+from .config import deep_merge, inner_paths, load_config_file, set_path
 from .errors import SweepError, did_you_mean
 from .expressions import Expression
 from .ids import safe_name, short_names
 from .records import GOALS, Metric
+from .regression import Regression, parse_regression
 from .space import Space, parse_space
 from .yamlio import KeyPath, LoadedYaml, load_yaml
 
@@ -51,11 +52,13 @@ SWEEP_KEYS = (
     "sampler_options",
     "run_cap",
     "program",
+    "gate",
+    "regression",
 )
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("project", "entity", "description", "controller", "job")  # run_cap is read: `trials`
 EARLY_TERMINATE_TYPES = ("median", "hyperband")
-# The keys each rule takes; hyperband's are W&B's (its `hyperband_stopping` schema). Median ignores max_iter and s.
+# The keys each rule takes; hyperband's are W&B's (its `hyperband_stopping` schema). Median ignores eta, max_iter, s.
 EARLY_TERMINATE_KEYS = {
     "median": ("type", "min_iter", "eta", "max_iter", "s"),
     "hyperband": ("type", "min_iter", "max_iter", "s", "eta", "strict"),
@@ -93,6 +96,8 @@ class SweepSpec:
     metric: Metric | None = None  # the first of ``objectives``: what "best" means
     objectives: tuple[Metric, ...] = ()  # every metric to optimize; more than one: a multi-objective sweep
     expect: tuple[Check, ...] = ()
+    gate: tuple[Check, ...] = ()  # over each configuration's repeats
+    regression: Regression | None = None
     timeout: float | None = None
     marks: tuple[str, ...] = ()
     quick: dict[str, tuple[Any, ...]] | bool | int | None = None  # an int: the first N trials (bayes)
@@ -216,8 +221,10 @@ class _Reader:
         spaces: dict[str, Space] = at("parameters", lambda raw: _parameters(raw), {})
         nested = tuple(str(key) for key, value in (raw.get("parameters") or {}).items() if _is_block(value))
         config = self._config(raw, where)
+        inner = inner_paths(spaces)  # checked below: for a command each stays a flat key
         for path in spaces:
-            self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
+            if path not in inner:
+                self.read(where + ("parameters", path), lambda p: set_path(copy.deepcopy(config), p, None), path)
         method = at("method", _method, "grid")
         if method == "grid":
             for path, space in spaces.items():
@@ -240,15 +247,14 @@ class _Reader:
             warnings.append("'program' is W&B's script; this sweep runs its `experiment` in-process instead")
         for variable in unset_envvars([command] if isinstance(command, str) else list(command or ())):
             warnings.append(f"command: ${{envvar:{variable}}} is not set; W&B's agent passes {variable!r} in its place")
-        if command is None:  # in-process, a value of one parameter would replace the other
-            for path in spaces:
-                outer = next((p for p in spaces if path.startswith(p + ".")), None)
-                if outer is not None:
-                    problem = SweepError(
-                        f"lies inside the parameter {outer!r}: each value of {outer} would replace it;"
-                        f" sweep one of the two, or put {path.rpartition('.')[2]} into {outer}'s values",
-                    )
-                    raise self.error(where + ("parameters", path), problem)
+        if command is None and inner:  # in-process, a value of one parameter would replace the other
+            path = next(path for path in spaces if path in inner)
+            outer = next(p for p in spaces if path.startswith(p + "."))
+            problem = SweepError(
+                f"lies inside the parameter {outer!r}: each value of {outer} would replace it;"
+                f" sweep one of the two, or put {path.rpartition('.')[2]} into {outer}'s values",
+            )
+            raise self.error(where + ("parameters", path), problem)
         repeat = at("repeat", _positive_int, 1)
         if "early_terminate" in raw and not objectives:
             raise self.error(
@@ -256,6 +262,16 @@ class _Reader:
             )
         if repeat > 1 and "seed" in spaces:
             raise self.error(where + ("repeat",), SweepError("repeat sets the parameter `seed`; drop one of them"))
+        for key in ("gate", "regression"):
+            if key in raw and repeat < 2:
+                problem = SweepError(
+                    "judges a configuration over its repeats: add `repeat: N` (5 or more is sensible),"
+                    " or check each trial with `expect`"
+                )
+                raise self.error(where + (key,), problem)
+        gate = self._checks(raw, where, "gate")
+        for index, check in enumerate(gate):
+            self.read(where + ("gate", str(index)), lambda c: _check_gate_names(c, spaces), check)
         return SweepSpec(
             name=name,
             file=self.path,
@@ -275,6 +291,8 @@ class _Reader:
             metric=objectives[0] if objectives else None,
             objectives=objectives,
             expect=self._checks(raw, where, "expect"),
+            gate=gate,
+            regression=at("regression", lambda r: parse_regression(r, objectives), None),
             timeout=at("timeout", _positive_number, None),
             marks=at("marks", _marks, ()),
             quick=self.read(where + ("quick",), lambda q: _quick(q, spaces, method), raw["quick"])
@@ -320,9 +338,22 @@ class _Reader:
         items = [items] if isinstance(items, str) else items
         if not isinstance(items, list):
             raise self.error(where + (key,), SweepError("must be a list of expressions"))
+        parse = functools.partial(Expression.parse, gate=key == "gate")
         return tuple(
-            Check(self.read(where + (key, str(i)), Expression.parse, text), self.loaded.line(where + (key, str(i))))
+            Check(self.read(where + (key, str(i)), parse, text), self.loaded.line(where + (key, str(i))))
             for i, text in enumerate(items)
+        )
+
+
+def _check_gate_names(check: Check, spaces: Mapping[str, Space]) -> None:
+    """Outside a statistic a gate reads one value per configuration: a parameter, or ``count``."""
+    known = {"count", *spaces, *short_names([*spaces]).values()}
+    for read in check.expression.reads:
+        if read in check.expression.aggregated or read.kind == "param" or read.key in known:
+            continue
+        raise SweepError(
+            f"{read} has a value per repeat: take a statistic of it, such as mean({read}) or min({read})"
+            f" (outside one, a gate reads parameters and `count`)"
         )
 
 

@@ -68,17 +68,29 @@ def records_from_json_report(report: Mapping[str, Any]) -> list[Record]:
     return [rec for rec in records if rec is not None]
 
 
-def load_reports(paths: Iterable[str | PathLike[str]]) -> list[Record]:
-    """Records of several json reports (CI shards), merged by nodeid.
+def gates_from_json_report(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The gates of one pytest-json-report dict (`sweep_plugin.gates.GateResult.as_record`), in test order."""
+    tests = report.get("tests") if isinstance(report, Mapping) else None
+    metadata = (test.get("metadata") for test in tests or () if isinstance(test, Mapping))
+    return [dict(meta) for meta in metadata if isinstance(meta, Mapping) and meta.get("gate") is True]
 
-    A trial present in several reports keeps the result of the report with
-    the latest ``created`` time (on a tie, the later path given).
+
+def load_reports(paths: Iterable[str | PathLike[str]], gates: list[dict[str, Any]] | None = None) -> list[Record]:
+    """Records of several json reports (CI shards), merged by nodeid; their gates added to ``gates``.
+
+    A trial (or gate) present in several reports keeps the result of the
+    report with the latest ``created`` time (on a tie, the later path given).
     """
     loaded = [(_created(report), index, report) for index, report in enumerate(map(_read_report, paths))]
     merged: dict[str, Record] = {}
+    merged_gates: dict[tuple[Any, ...], dict[str, Any]] = {}
     for _, _, report in sorted(loaded, key=lambda item: item[:2]):
         for rec in records_from_json_report(report):
             merged[rec["nodeid"]] = rec
+        for gate in gates_from_json_report(report):
+            merged_gates[gate.get("file"), gate.get("sweep"), gate.get("configuration")] = gate
+    if gates is not None:
+        gates.extend(merged_gates.values())
     return list(merged.values())
 
 
@@ -113,6 +125,8 @@ def _record_from_test(test: Mapping[str, Any]) -> Record | None:
     """
     nodeid = str(test.get("nodeid", ""))
     meta = test.get("metadata")
+    if isinstance(meta, Mapping) and meta.get("gate") is True:
+        return None  # a gate's test: `gates_from_json_report`
     if isinstance(meta, Mapping) and isinstance(meta.get("sweep"), Mapping):
         meta = meta["sweep"]  # tolerate metadata nested under a "sweep" key
     if not (isinstance(meta, Mapping) and ("sweep" in meta or "trial" in meta)):

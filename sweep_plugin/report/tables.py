@@ -67,6 +67,32 @@ def summary_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return trials_frame(records)
 
 
+GATE_COLUMNS = ["sweep", "configuration", "nodeid", "outcome", "repeats", "check", "passed", "detail"]
+
+
+def gates_frame(gates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """gates.csv: a row per check of every gate (its figures as columns), or one saying why none was judged."""
+    rows = []
+    for gate in gates:
+        head = {key: gate.get(key) for key in ("sweep", "configuration", "outcome")}
+        head["nodeid"] = f"{gate.get('file')}::{gate.get('sweep')}::gate[{gate.get('configuration')}]"
+        head["repeats"] = len(gate.get("trials") or ())
+        checks = gate.get("checks") or [{"check": "", "passed": None, "detail": gate.get("message", "")}]
+        for check in checks:
+            figures = check.get("figures") or {}
+            rows.append(
+                {
+                    **head,
+                    "check": check.get("check"),
+                    "passed": check.get("passed"),
+                    "detail": check.get("detail"),
+                    **figures,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return frame[GATE_COLUMNS + [column for column in frame.columns if column not in GATE_COLUMNS]]
+
+
 def history_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Every logged value in long format: ``trial, step, metric, value``.
 

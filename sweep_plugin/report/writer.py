@@ -11,7 +11,7 @@ created, or that another session holds too long, raises (``OSError``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,13 +60,15 @@ def write_report(
     out_dir: str | PathLike[str],
     json_report: str | None = None,
     abandon: Callable[[], bool] = lambda: False,
+    gates: Sequence[Mapping[str, Any]] = (),
 ) -> list[Path]:
     """Write summary.csv, one folder per sweep, and index.html under ``out_dir``, all at once.
 
     ``records`` are trial metadata dicts (as stored by the plugin, or from
     ``records_from_json_report``); ``json_report`` is report.json's text,
     published with the rest. Returns the paths written: report.json and
-    summary.csv first, index.html last. `ReportInterrupted` if ``abandon``
+    summary.csv first, index.html last. ``gates`` (`GateResult.as_record`
+    dicts) go to gates.csv and the page. `ReportInterrupted` if ``abandon``
     said so: then nothing of this report is published.
     """
     from . import html, tables
@@ -79,6 +81,8 @@ def write_report(
         if json_report is not None:
             writer.file("report.json", tables.atomic_write, staging / "report.json", json_report)
         writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), staging / "summary.csv"))
+        if gates:
+            writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
         sweeps = group_sweeps(records)
         results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
         page = writer.guard("index.html", html.render_index, results, writer.notes)
