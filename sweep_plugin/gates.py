@@ -19,7 +19,7 @@ from typing import Any
 
 from .expressions import EvaluationError, param_names
 from .records import Record
-from .regression import compare
+from .regression import Sides, compare_all
 from .spec import SweepSpec
 
 # How a repeat that did not finish leaves its gate: failed, or not judged.
@@ -81,43 +81,48 @@ def configuration_of(trial_id: str) -> tuple[str, int | None]:
 
 
 def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline | None) -> list[GateResult]:
-    """Every configuration's gate among ``records`` (this sweep's); ``baseline`` None: none was given."""
+    """Every configuration's gate among ``records`` (this sweep's); ``baseline`` None: none was given.
+
+    The expressions judge each configuration alone; the regression rule
+    judges them together, because their noise is estimated together.
+    """
     groups: dict[str, list[Record]] = {}
     for record in records:
         groups.setdefault(configuration_of(record["trial"])[0], []).append(record)
-    return [judge_configuration(spec, name, repeats, baseline) for name, repeats in groups.items()]
+    for repeats in groups.values():
+        repeats.sort(key=lambda record: record["params"].get("seed", 0))
+    unjudged = {name: _not_judged(spec, repeats) for name, repeats in groups.items()}
+    regressions = _regression_checks(spec, {n: r for n, r in groups.items() if unjudged[n] is None}, baseline)
+    results = []
+    for name, repeats in groups.items():
+        params = {path: value for path, value in repeats[0]["params"].items() if path != "seed"}
+        head: dict[str, Any] = {
+            "file": repeats[0]["file"],
+            "sweep": spec.name,
+            "configuration": name,
+            "line": spec.line_of("gate" if spec.gate else "regression"),
+            "params": params,
+            "trials": tuple(record["nodeid"] for record in repeats),
+        }
+        why_not = unjudged[name]
+        if why_not is not None:
+            results.append(GateResult(**head, outcome=why_not[0], message=why_not[1]))
+            continue
+        checks = _expression_checks(spec, params, repeats)
+        if name in regressions:
+            checks.append(regressions[name])
+        outcome, message = _verdict(checks)
+        results.append(GateResult(**head, outcome=outcome, message=message, checks=tuple(checks)))
+    return results
 
 
-def judge_configuration(
-    spec: SweepSpec, configuration: str, repeats: list[Record], baseline: Baseline | None
-) -> GateResult:
-    """One configuration's gate over its repeats."""
-    repeats = sorted(repeats, key=lambda record: record["params"].get("seed", 0))
-    params = {path: value for path, value in repeats[0]["params"].items() if path != "seed"}
-    result: dict[str, Any] = {
-        "file": repeats[0]["file"],
-        "sweep": spec.name,
-        "configuration": configuration,
-        "line": spec.line_of("gate" if spec.gate else "regression"),
-        "params": params,
-        "trials": tuple(record["nodeid"] for record in repeats),
-    }
-    why_not = _not_judged(spec, repeats)
-    if why_not is not None:
-        return GateResult(**result, outcome=why_not[0], message=why_not[1])
-    checks = [*_expression_checks(spec, params, repeats)]
-    if spec.regression is not None:
-        checks.append(_regression_check(spec, configuration, repeats, baseline))
+def _verdict(checks: list[CheckResult]) -> tuple[str, str]:
+    """The gate's outcome and message from its checks: failed if one failed, skipped if none was judged."""
     failed = [check for check in checks if check.passed is False]
-    if failed:
-        outcome = "failed"
-    elif all(check.passed is None for check in checks):
-        outcome = "skipped"
-    else:
-        outcome = "passed"
-    shown = failed or [check for check in checks if outcome == "skipped" or check.passed]
-    message = "\n".join(f"{check.check}: {check.detail}" if check.detail else check.check for check in shown)
-    return GateResult(**result, outcome=outcome, message=message, checks=tuple(checks))
+    judged = [check for check in checks if check.passed is not None]
+    outcome = "failed" if failed else "passed" if judged else "skipped"
+    shown = failed or judged or checks
+    return outcome, "\n".join(f"{check.check}: {check.detail}" for check in shown)
 
 
 def _not_judged(spec: SweepSpec, repeats: list[Record]) -> tuple[str, str] | None:
@@ -139,15 +144,12 @@ def _not_judged(spec: SweepSpec, repeats: list[Record]) -> tuple[str, str] | Non
 
 
 def _expression_checks(spec: SweepSpec, params: dict[str, Any], repeats: list[Record]) -> list[CheckResult]:
-    names: dict[str, Any] = param_names(params, spec.short)
     metrics: dict[str, tuple[float, ...]] = {}
     for record in repeats:
         for name, value in record["metrics"].items():
-            metrics.setdefault(name, ())
-            metrics[name] += (value,)
-    names |= metrics
-    names["count"] = len(repeats)
+            metrics[name] = (*metrics.get(name, ()), value)
     scopes = {"param": param_names(params, spec.short), "metric": metrics}
+    names = {**scopes["param"], **metrics, "count": len(repeats)}
     checks = []
     for gate in spec.gate:
         expression = gate.expression
@@ -161,38 +163,50 @@ def _expression_checks(spec: SweepSpec, params: dict[str, Any], repeats: list[Re
     return checks
 
 
-def _regression_check(
-    spec: SweepSpec, configuration: str, repeats: list[Record], baseline: Baseline | None
-) -> CheckResult:
+def _regression_checks(
+    spec: SweepSpec, groups: Mapping[str, list[Record]], baseline: Baseline | None
+) -> dict[str, CheckResult]:
+    """The regression check of each configuration that has one: judged together, or why not."""
     rule = spec.regression
-    assert rule is not None
-    check = f"regression of {rule.metric.name}"
+    if rule is None:
+        return {}
+    check = "regression"
     if baseline is None:
-        return CheckResult(check, None, "not judged: no --sweep-baseline given")
-    before = {
-        seed: metrics.get(rule.metric.name)
-        for (sweep, trial), metrics in baseline.items()
-        if sweep == spec.name and (seed := _baseline_seed(trial, configuration)) is not None
-    }
+        return {name: CheckResult(check, None, "not judged: no --sweep-baseline given") for name in groups}
+    checks: dict[str, CheckResult] = {}
+    sides: dict[str, Sides] = {}
+    for name, repeats in groups.items():
+        before = {
+            seed: metrics.get(rule.metric.name)
+            for (sweep, trial), metrics in baseline.items()
+            if sweep == spec.name and (seed := _baseline_seed(trial, name)) is not None
+        }
+        now = {record["params"].get("seed"): record["metrics"].get(rule.metric.name) for record in repeats}
+        problem = _sides_problem(rule.metric.name, now, before)
+        if problem is not None:
+            checks[name] = CheckResult(check, None if not before else False, problem)
+        else:
+            sides[name] = Sides.of(now, before, rule)  # type: ignore[arg-type]
+    for name, comparison in compare_all(sides, rule).items():
+        figures = {key: value for key, value in vars(comparison).items() if key not in ("metric", "regressed")}
+        checks[name] = CheckResult(check, not comparison.regressed, comparison.summary(rule), figures)
+    return checks
+
+
+def _sides_problem(metric: str, now: Mapping[Any, Any], before: Mapping[Any, Any]) -> str | None:
+    """Why a configuration's repeats cannot be compared with the baseline's, if they cannot."""
     if not before:
-        return CheckResult(check, None, "not judged: the baseline has no repeats of this configuration")
-    now = {record["params"].get("seed"): record["metrics"].get(rule.metric.name) for record in repeats}
+        return "not judged: the baseline has no repeats of this configuration"
     for side, values in (("this run", now), ("the baseline", before)):
         missing = [seed for seed, value in values.items() if not _finite(value)]
         if missing:
-            return CheckResult(
-                check, False, f"{rule.metric.name} is missing or not a number in {side} for seed {missing[0]}"
-            )
+            return f"{metric} is missing or not a number in {side} for seed {missing[0]}"
     if len(before) != len(now):
-        return CheckResult(
-            check,
-            False,
+        return (
             f"the baseline has {len(before)} repeats of this configuration and this run {len(now)}:"
-            " compare runs made with the same `repeat`",
+            " compare runs made with the same `repeat`"
         )
-    comparison = compare(now, before, rule)  # type: ignore[arg-type]
-    figures = {key: value for key, value in vars(comparison).items() if key not in ("metric", "regressed")}
-    return CheckResult(check, not comparison.regressed, comparison.summary(rule), figures)
+    return None
 
 
 def _baseline_seed(trial: str, configuration: str) -> int | None:

@@ -1,27 +1,35 @@
 """``regression:``: did a configuration's metric get worse than in the baseline, beyond its noise?
 
 Each side holds one value per repeat, keyed by seed. With the same seeds on
-both sides the repeats are paired: a seed's two runs share its data order and
-initialisation, so their difference cancels that part of the noise, and a
-one-sided t-test on the differences asks whether the mean loss exceeds
-``tolerance``. With different seeds, Welch's t-test compares the two means
-without assuming equal noise. Both come from scipy; the t distribution
-(rather than a bootstrap) because with 5-10 repeats a bootstrap interval is
-too narrow and would raise false alarms above ``1 - confidence``.
+both sides the repeats are paired: a seed's two runs share its data order
+and initialisation, so their difference cancels that part of the noise. The
+test is a one-sided t-test of "the mean loss exceeds ``tolerance``" at level
+``1 - confidence``: on the seed-matched differences when paired, on the two
+means otherwise.
+
+The noise is estimated once per sweep, pooled over all its configurations
+(the within-configuration variance of a designed experiment): a sweep's
+configurations share their training code and seeds, and 8 repeats alone
+leave a t-test with 7 degrees of freedom and little power. ``pool: false``
+judges each configuration by its own repeats only, for sweeps whose
+configurations differ widely in noise.
+
+The t distribution, not a bootstrap: with 5-10 repeats a bootstrap interval
+is too narrow and would raise false alarms above ``1 - confidence``.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import SweepError
 from .records import GOALS, Metric
 
-REGRESSION_KEYS = ("metric", "goal", "tolerance", "confidence")
+REGRESSION_KEYS = ("metric", "goal", "tolerance", "confidence", "pool")
 DEFAULT_CONFIDENCE = 0.99
 
 
@@ -32,6 +40,60 @@ class Regression:
     metric: Metric
     tolerance: float = 0.0
     confidence: float = DEFAULT_CONFIDENCE
+    pool: bool = True  # estimate the noise over all the sweep's configurations
+
+
+@dataclass(frozen=True)
+class Sides:
+    """One configuration's values of the metric, this run's and the baseline's, oriented so that more is worse."""
+
+    now: tuple[float, ...]
+    before: tuple[float, ...]
+    paired: bool  # the same seeds, in the same order
+
+    @classmethod
+    def of(cls, current: Mapping[Any, float], baseline: Mapping[Any, float], rule: Regression) -> Sides:
+        if len(current) < 2 or len(baseline) < 2:
+            raise ValueError(f"needs two repeats a side or more, has {len(current)} here and {len(baseline)} there")
+        sign = -1.0 if rule.metric.goal == "maximize" else 1.0  # a higher value of a maximized metric is better
+        seeds = sorted(current, key=str)
+        paired = set(current) == set(baseline)
+        before = seeds if paired else sorted(baseline, key=str)
+        return cls(
+            tuple(sign * float(current[s]) for s in seeds), tuple(sign * float(baseline[s]) for s in before), paired
+        )
+
+    @property
+    def loss(self) -> float:
+        return statistics.fmean(self.now) - statistics.fmean(self.before)
+
+    def groups(self) -> list[tuple[float, ...]]:
+        """The samples whose spread is the noise: the differences when paired, else each side."""
+        if self.paired:
+            return [tuple(n - b for n, b in zip(self.now, self.before, strict=True))]
+        return [self.now, self.before]
+
+    def standard_error(self, variance: float) -> float:
+        """Of ``loss``, for a noise ``variance`` (of one difference when paired, of one value otherwise)."""
+        if self.paired:
+            return math.sqrt(variance / len(self.now))
+        return math.sqrt(variance * (1 / len(self.now) + 1 / len(self.before)))
+
+
+@dataclass(frozen=True)
+class Noise:
+    """A pooled variance and its degrees of freedom."""
+
+    variance: float
+    df: int
+
+    @classmethod
+    def of(cls, sides: Sequence[Sides]) -> Noise:
+        """The within-group variance of all ``sides`` together (each group around its own mean)."""
+        groups = [group for side in sides for group in side.groups()]
+        df = sum(len(group) - 1 for group in groups)
+        squares = sum(sum((x - statistics.fmean(group)) ** 2 for x in group) for group in groups)
+        return cls(squares / df, df)
 
 
 @dataclass(frozen=True)
@@ -45,29 +107,68 @@ class Comparison:
     mean: float
     baseline_mean: float
     loss: float
-    low: float  # ``loss`` is above this with ``confidence``
+    low: float  # the loss is above this with ``confidence``
     high: float  # ... and below this
     p_value: float
+    df: int
     regressed: bool
 
     def summary(self, rule: Regression) -> str:
-        """``val_acc 0.912 vs 0.951 in the baseline: worse by 0.039 (loss 0.021 to 0.057 at 98%, ...)``.
-
-        The interval's level is ``2 * confidence - 1``, so that its lower end is the one-sided bound the
-        verdict uses: the loss is above it with ``confidence``.
-        """
-        pairing = "paired by seed" if self.paired else f"against {self.baseline_repeats} (Welch)"
+        """``val_acc worse by 0.039 (0.021 to 0.057 at 98%) ...``: the verdict's figures, the loss first."""
         verdict = "worse" if self.loss > 0 else "better"
+        pairing = "paired by seed" if self.paired else f"against {self.baseline_repeats}"
         return (
-            f"{self.metric} {_show(self.mean)} vs {_show(self.baseline_mean)} in the baseline:"
-            f" {verdict} by {_show(abs(self.loss))} (loss {_show(self.low)} to {_show(self.high)} at"
-            f" {2 * rule.confidence - 1:.0%}, tolerance {_show(rule.tolerance)}, p = {self.p_value:.3g}),"
-            f" {self.repeats} repeats {pairing}"
+            f"{self.metric} {verdict} by {_show(abs(self.loss))} than the baseline"
+            f" (loss {_show(self.low)} to {_show(self.high)} at {2 * rule.confidence - 1:.0%},"
+            f" tolerance {_show(rule.tolerance)}, p = {self.p_value:.2g}): {_show(self.mean)} vs"
+            f" {_show(self.baseline_mean)}, {self.repeats} repeats {pairing}"
         )
 
 
+def compare(sides: Sides, rule: Regression, noise: Noise | None = None) -> Comparison:
+    """Judge one configuration; ``noise`` pooled over the sweep, else from its own repeats."""
+    from scipy import stats
+
+    noise = noise or Noise.of([sides])
+    loss = sides.loss
+    se = sides.standard_error(noise.variance)
+    if se == 0:  # no noise at all: the difference is exact
+        low = high = loss
+        p_value = 0.0 if loss > rule.tolerance else 1.0
+    else:
+        half = float(stats.t.ppf(rule.confidence, noise.df)) * se
+        low, high = loss - half, loss + half
+        p_value = float(stats.t.sf((loss - rule.tolerance) / se, noise.df))
+    sign = -1.0 if rule.metric.goal == "maximize" else 1.0
+    return Comparison(
+        metric=rule.metric.name,
+        repeats=len(sides.now),
+        baseline_repeats=len(sides.before),
+        paired=sides.paired,
+        mean=sign * statistics.fmean(sides.now),
+        baseline_mean=sign * statistics.fmean(sides.before),
+        loss=loss,
+        low=low,
+        high=high,
+        p_value=p_value,
+        df=noise.df,
+        regressed=p_value < 1 - rule.confidence,
+    )
+
+
+def compare_all(sides: Mapping[str, Sides], rule: Regression) -> dict[str, Comparison]:
+    """Every configuration of a sweep, with the noise pooled over those of the same pairing (if ``rule.pool``)."""
+    pooled: dict[bool, Noise] = {}
+    if rule.pool:
+        for paired in (True, False):
+            alike = [side for side in sides.values() if side.paired is paired]
+            if alike:
+                pooled[paired] = Noise.of(alike)
+    return {name: compare(side, rule, pooled.get(side.paired)) for name, side in sides.items()}
+
+
 def parse_regression(raw: Any, objectives: tuple[Metric, ...]) -> Regression:
-    """``{metric, goal, tolerance, confidence}``; the metric and its goal default to the sweep's."""
+    """``{metric, goal, tolerance, confidence, pool}``; the metric and its goal default to the sweep's."""
     if raw is True or raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
@@ -88,49 +189,10 @@ def parse_regression(raw: Any, objectives: tuple[Metric, ...]) -> Regression:
     confidence = raw.get("confidence", DEFAULT_CONFIDENCE)
     if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0.5 <= confidence < 1:
         raise SweepError(f"must be a number from 0.5 to below 1, such as 0.99, not {confidence!r}", key="confidence")
-    return Regression(Metric(name, goal), float(tolerance), float(confidence))
-
-
-def compare(current: Mapping[Any, float], baseline: Mapping[Any, float], rule: Regression) -> Comparison:
-    """Judge ``current`` against ``baseline`` (each: seed -> value). Needs two values a side."""
-    from scipy import stats
-
-    if len(current) < 2 or len(baseline) < 2:
-        raise ValueError(f"needs at least two repeats a side, has {len(current)} here and {len(baseline)} there")
-    sign = 1.0 if rule.metric.goal == "maximize" else -1.0  # loss = sign * (baseline - current)
-    paired = set(current) == set(baseline)
-    seeds = sorted(current, key=str)
-    now = [float(current[seed]) for seed in seeds]
-    then = [float(baseline[seed]) for seed in (seeds if paired else sorted(baseline, key=str))]
-    losses = [sign * (b - c) for b, c in zip(then, now, strict=True)] if paired else []
-    loss = statistics.fmean(losses) if paired else sign * (statistics.fmean(then) - statistics.fmean(now))
-    level = 2 * rule.confidence - 1  # a two-sided interval whose lower end is the one-sided bound
-    noiseless = statistics.pstdev(losses) == 0 if paired else statistics.pstdev(now) == statistics.pstdev(then) == 0
-    if noiseless:
-        low = high = loss  # no noise at all: the difference is exact
-        p_value = 0.0 if loss > rule.tolerance else 1.0
-    elif paired:
-        test = stats.ttest_1samp(losses, rule.tolerance, alternative="greater")
-        low, high = (float(x) for x in stats.ttest_1samp(losses, 0.0).confidence_interval(level))
-        p_value = float(test.pvalue)
-    else:
-        worse, better = ([b * sign for b in then], [c * sign for c in now])
-        test = stats.ttest_ind(worse, [c + rule.tolerance for c in better], equal_var=False, alternative="greater")
-        low, high = (float(x) for x in stats.ttest_ind(worse, better, equal_var=False).confidence_interval(level))
-        p_value = float(test.pvalue)
-    return Comparison(
-        metric=rule.metric.name,
-        repeats=len(now),
-        baseline_repeats=len(then),
-        paired=paired,
-        mean=statistics.fmean(now),
-        baseline_mean=statistics.fmean(then),
-        loss=loss,
-        low=low,
-        high=high,
-        p_value=p_value,
-        regressed=p_value < 1 - rule.confidence and not math.isnan(p_value),
-    )
+    pool = raw.get("pool", True)
+    if not isinstance(pool, bool):
+        raise SweepError(f"must be true or false, not {pool!r}", key="pool")
+    return Regression(Metric(name, goal), float(tolerance), float(confidence), pool)
 
 
 def _show(value: float) -> str:

@@ -269,7 +269,12 @@ def test_a_bad_metrics_line_is_an_error_naming_file_and_line(tool: pytest.Pytest
 def test_a_rewritten_metrics_file_is_read_again_from_its_start(tool: pytest.Pytester) -> None:
     tool.makefile(".yaml", sweep_cmd="command: python tool.py rewrite\nparameters:\n  x: [1]\n")
     tool.runpytest().assert_outcomes(passed=1)
-    assert only_record(tool)["metrics"] == {"acc": pytest.approx(0.7), "epoch": 0, "note_epoch": 1, "note_note_epoch": 2}
+    assert only_record(tool)["metrics"] == {
+        "acc": pytest.approx(0.7),
+        "epoch": 0,
+        "note_epoch": 1,
+        "note_note_epoch": 2,
+    }
 
 
 def test_a_line_that_is_not_utf8_does_not_shift_the_lines_after_it(tool: pytest.Pytester) -> None:
