@@ -472,6 +472,8 @@ def _evaluate(node: ast.expr, read: Callable[[Read], Any]) -> Any:
         values = _evaluate(node.args[0], read)
         if isinstance(values, tuple | list):
             return _statistic(node.func.id, values)
+        if node.func.id not in FUNCTIONS:
+            raise EvaluationError(f"{node.func.id}() takes a metric's values over the repeats, not {values!r}")
     arguments = [_number(_evaluate(arg, read)) for arg in node.args]
     return FUNCTIONS[node.func.id](*arguments)
 

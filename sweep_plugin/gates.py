@@ -52,6 +52,8 @@ class GateResult:
     outcome: str
     message: str
     checks: tuple[CheckResult, ...] = ()
+    metric: str | None = None  # the metric the gate is about, and its repeats' values (for the report's plot)
+    values: tuple[float, ...] = ()
 
     @property
     def nodeid(self) -> str:
@@ -69,6 +71,8 @@ class GateResult:
             "outcome": self.outcome,
             "message": self.message,
             "checks": [vars(check) for check in self.checks],
+            "metric": self.metric,
+            "values": list(self.values),
         }
 
 
@@ -93,6 +97,7 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
         repeats.sort(key=lambda record: record["params"].get("seed", 0))
     unjudged = {name: _not_judged(spec, repeats) for name, repeats in groups.items()}
     regressions = _regression_checks(spec, {n: r for n, r in groups.items() if unjudged[n] is None}, baseline)
+    metric = _gated_metric(spec)
     results = []
     for name, repeats in groups.items():
         params = {path: value for path, value in repeats[0]["params"].items() if path != "seed"}
@@ -103,6 +108,8 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
             "line": spec.line_of("gate" if spec.gate else "regression"),
             "params": params,
             "trials": tuple(record["nodeid"] for record in repeats),
+            "metric": metric,
+            "values": tuple(r["metrics"][metric] for r in repeats if metric and _finite(r["metrics"].get(metric))),
         }
         why_not = unjudged[name]
         if why_not is not None:
@@ -114,6 +121,14 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
         outcome, message = _verdict(checks)
         results.append(GateResult(**head, outcome=outcome, message=message, checks=tuple(checks)))
     return results
+
+
+def _gated_metric(spec: SweepSpec) -> str | None:
+    """The metric a gate is mostly about: the regression's, else the first one a gate expression reads."""
+    if spec.regression is not None:
+        return spec.regression.metric.name
+    reads = [read.name for check in spec.gate for read in check.expression.aggregated]
+    return reads[0] if reads else spec.metric.name if spec.metric else None
 
 
 def _verdict(checks: list[CheckResult]) -> tuple[str, str]:
@@ -189,6 +204,7 @@ def _regression_checks(
             sides[name] = Sides.of(now, before, rule)  # type: ignore[arg-type]
     for name, comparison in compare_all(sides, rule).items():
         figures = {key: value for key, value in vars(comparison).items() if key not in ("metric", "regressed")}
+        figures |= {"tolerance": rule.tolerance, "confidence": rule.confidence}
         checks[name] = CheckResult(check, not comparison.regressed, comparison.summary(rule), figures)
     return checks
 

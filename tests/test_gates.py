@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from scipy import stats
 
+from sweep_plugin.__main__ import main
 from sweep_plugin.records import Metric
 from sweep_plugin.regression import Regression, Sides, compare, compare_all
 
@@ -92,6 +93,18 @@ def test_a_gate_fails_its_configuration_like_a_failed_test(project: pytest.Pytes
         ("lr:0.3", "std(acc) <= 0.05", "True"),
     ]
     assert rows[0]["detail"].startswith("mean(acc) = 0.92")  # a passing gate shows how close it was
+    page = (project.path / "reports" / "index.html").read_text()
+    assert '<h2 id="gates">Gates</h2>' in page and "1 failed" in page
+    assert (project.path / "reports" / "gates_m.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_report_command_rebuilds_the_gates_from_report_json(project: pytest.Pytester) -> None:
+    write(project, GATE)
+    project.runpytest().assert_outcomes(passed=9, failed=1)
+    main(["report", str(project.path / "reports" / "report.json"), "--out", str(project.path / "rebuilt")])
+    assert gates_csv(project, "rebuilt") == gates_csv(project)
+    summary = (project.path / "rebuilt" / "summary.csv").read_text()
+    assert "gate[" not in summary  # gates are not trials
 
 
 def test_a_repeat_that_did_not_finish_fails_the_gate_with_its_reason(project: pytest.Pytester) -> None:

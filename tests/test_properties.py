@@ -358,9 +358,10 @@ def compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
         st.tuples(inner, operators, inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         st.tuples(st.sampled_from(["-", "+", "not "]), inner).map("".join),
-        st.tuples(st.sampled_from(["abs", "min", "max", "log"]), st.lists(inner, min_size=1, max_size=3)).map(
-            lambda t: f"{t[0]}({', '.join(t[1])})"
-        ),
+        st.tuples(
+            st.sampled_from(["abs", "min", "max", "log", "mean", "median", "std"]),
+            st.lists(inner, min_size=1, max_size=3),
+        ).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
         st.lists(inner, max_size=3).map(lambda items: "(" + ", ".join(items) + ",)"),
         st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
         st.tuples(inner, st.sampled_from(ATTACKS)).map(lambda t: f"{t[0]} + {t[1]}"),
@@ -377,6 +378,7 @@ name_values = st.one_of(
     st.floats(),
     st.text(max_size=4),
     st.lists(st.integers(), max_size=3),
+    st.tuples(st.floats(), st.floats()),  # a gate's metric: one value per repeat
 )
 WATCHED = ("__import__", "open", "exec", "eval", "compile", "breakpoint", "input")
 
@@ -408,12 +410,13 @@ def watching_builtins(calls: list[str]) -> Iterator[None]:
 
 
 @PROPERTY
-@given(text=expression_texts, data=st.data())
-def test_expressions_only_parse_evaluate_or_refuse(text: str, data: st.DataObject) -> None:
+@given(text=expression_texts, gate=st.booleans(), data=st.data())
+def test_expressions_only_parse_evaluate_or_refuse(text: str, gate: bool, data: st.DataObject) -> None:
+    """Also as `gate:` expressions, whose statistics take one metric's values over the repeats."""
     calls: list[str] = []
     with watching_builtins(calls):
         try:
-            expression: Expression | None = Expression.parse(text)
+            expression: Expression | None = Expression.parse(text, gate=gate)
         except SweepError:
             expression = None
     if expression is not None:
@@ -426,10 +429,11 @@ def test_expressions_only_parse_evaluate_or_refuse(text: str, data: st.DataObjec
     assert calls == []
 
 
+@pytest.mark.parametrize("gate", [False, True])
 @pytest.mark.parametrize("text", REFUSED)
-def test_code_is_refused_at_parse(text: str) -> None:
+def test_code_is_refused_at_parse(text: str, gate: bool) -> None:
     with pytest.raises(SweepError):
-        Expression.parse(text)
+        Expression.parse(text, gate=gate)
 
 
 @pytest.mark.parametrize("text", RUNAWAY)

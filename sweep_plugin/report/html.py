@@ -58,8 +58,13 @@ details summary { cursor:pointer; color:var(--accent); margin:6px 0; }
 """
 
 
-def render_index(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]], notes: Sequence[str] = ()) -> str:
-    """The whole page: overview, then one section per sweep with its plots (PNG bytes by file name)."""
+def render_index(
+    sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]],
+    notes: Sequence[str] = (),
+    gates: Sequence[Mapping[str, Any]] = (),
+    gate_images: Mapping[str, bytes] | None = None,
+) -> str:
+    """The whole page: overview, the gates, then one section per sweep with its plots (PNG bytes by file name)."""
     total = sum(len(data.trials) for data, _ in sweeps)
     stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     parts = [
@@ -81,9 +86,38 @@ def render_index(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]], notes:
         parts.append('<div class="card">No sweep trials were recorded.</div>')
     else:
         parts.append(_overview(sweeps))
+        parts.append(_gates(gates, gate_images or {}))
         parts.extend(_section(data, images) for data, images in sweeps)
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+def _gates(gates: Sequence[Mapping[str, Any]], images: Mapping[str, bytes]) -> str:
+    """Every configuration's gate, failed first, with each check's figures; the intervals as plots."""
+    if not gates:
+        return ""
+    order = {"failed": 0, "skipped": 1, "passed": 2}
+    rows = []
+    for gate in sorted(gates, key=lambda g: order.get(str(g.get("outcome")), 3)):
+        outcome = str(gate.get("outcome"))
+        badge = (
+            f'<span class="badge" style="background:{OUTCOME_COLORS.get(outcome, "#9e9e9e")}">{escape(outcome)}</span>'
+        )
+        checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
+        lines = "<br>".join(
+            f"<code>{escape(str(c.get('check') or ''))}</code> {escape(str(c.get('detail') or ''))}" for c in checks
+        )
+        rows.append(
+            f"<tr><td>{escape(str(gate.get('sweep')))}</td><td><code>{escape(str(gate.get('configuration')))}</code>"
+            f"</td><td>{badge}</td><td class=num>{len(gate.get('trials') or ())}</td><td>{lines}</td></tr>"
+        )
+    head = "<tr><th>sweep</th><th>configuration</th><th>gate</th><th>repeats</th><th>checks</th></tr>"
+    failed = sum(1 for gate in gates if gate.get("outcome") == "failed")
+    summary = f"{len(gates)} gate{_s(len(gates))}, {failed} failed" + ' &middot; <a href="gates.csv">gates.csv</a>'
+    return (
+        f'<h2 id="gates">Gates</h2><div class="muted">{summary}</div>'
+        f'<div class="scroll"><table>{head}{"".join(rows)}</table></div>{_plots(images)}'
+    )
 
 
 def _s(n: int) -> str:

@@ -16,6 +16,7 @@ mean metric over the two most important parameters; parameter importance.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -548,3 +549,74 @@ def _annotate(ax: Axes, image: Any, matrix: np.ma.MaskedArray) -> None:
         r, g, b, _ = image.cmap(image.norm(value))
         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
         ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=size, color="#212121" if light else "white")
+
+
+# --------------------------------------------------------------- gates
+
+GATE_COLORS = {"passed": OUTCOME_COLORS["passed"], "failed": "#c62828", "skipped": OUTCOME_COLORS["skipped"]}
+
+
+def gates_plot(sweep: str, gates: list[dict[str, Any]]) -> Figure | None:
+    """Each configuration's interval: the regression's loss against the baseline, else its metric's mean.
+
+    A regression fails when its whole interval lies beyond the tolerance
+    (dashed); without one, each repeat is a dot and the bar is the mean's
+    interval at the gate's confidence (95% when none is set).
+    """
+    from scipy import stats
+
+    regressions = [_regression_figures(gate) for gate in gates]
+    shown: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        (gate, figures or {}) for gate, figures in zip(gates, regressions, strict=True) if figures or gate["values"]
+    ]
+    if not shown:
+        return None
+    by_regression = any(figures for _, figures in shown)
+    if by_regression:
+        shown = [(gate, figures) for gate, figures in shown if figures]
+    fig, ax = _figure(figsize=(6.4, 1.2 + 0.32 * len(shown)))
+    for row, (gate, figures) in enumerate(shown):
+        color = GATE_COLORS.get(gate["outcome"], "#9e9e9e")
+        if by_regression:
+            middle, low, high = figures["loss"], figures["low"], figures["high"]
+        else:
+            values = np.asarray(gate["values"], dtype=float)
+            middle = float(values.mean())
+            spread = float(stats.sem(values)) * float(stats.t.ppf(0.975, len(values) - 1)) if len(values) > 1 else 0.0
+            low, high = middle - spread, middle + spread
+            ax.scatter(values, np.full(len(values), row), s=10, color=color, alpha=0.45, linewidths=0)
+        ax.plot([low, high], [row, row], color=color, linewidth=2.2, solid_capstyle="butt")
+        ax.scatter([middle], [row], s=30, color=color, zorder=3)
+    labels = [str(gate["configuration"]) for gate, _ in shown]
+    ax.set_yticks(range(len(shown)), [label if len(label) <= 40 else label[:39] + "\u2026" for label in labels])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    metric = shown[0][0].get("metric") or "metric"
+    if by_regression:
+        tolerance = shown[0][1].get("tolerance", 0.0)
+        ax.axvline(0.0, color="#9e9e9e", linewidth=0.8)
+        ax.axvline(tolerance, color="#c62828", linewidth=1.0, linestyle="--", label=f"tolerance {tolerance:g}")
+        ax.set_xlabel(f"loss of {metric} against the baseline (\u2192 worse)")
+        ax.legend(loc="lower right")
+        ax.set_title(f"{sweep}: regression per configuration", loc="left")
+    else:
+        ax.set_xlabel(f"{metric} over the repeats (mean, 95% interval)")
+        ax.set_title(f"{sweep}: gates per configuration", loc="left")
+    return fig
+
+
+def _regression_figures(gate: dict[str, Any]) -> dict[str, Any] | None:
+    for check in gate.get("checks") or ():
+        figures = check.get("figures") or {}
+        if "loss" in figures:
+            return dict(figures)
+    return None
+
+
+def gate_plots(gates: list[dict[str, Any]]) -> Iterator[tuple[str, Callable[[], bytes | None]]]:
+    """One gates plot per sweep, as (file name, render)."""
+    by_sweep: dict[str, list[dict[str, Any]]] = {}
+    for gate in gates:
+        by_sweep.setdefault(str(gate.get("sweep")), []).append(gate)
+    for sweep, its in by_sweep.items():
+        yield f"gates_{slug(sweep)}.png", functools.partial(_render, gates_plot, sweep, its)

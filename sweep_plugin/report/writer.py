@@ -81,11 +81,13 @@ def write_report(
         if json_report is not None:
             writer.file("report.json", tables.atomic_write, staging / "report.json", json_report)
         writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), staging / "summary.csv"))
+        gate_images: dict[str, bytes] = {}
         if gates:
             writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
+            gate_images = _write_gate_plots(writer, [dict(gate) for gate in gates])
         sweeps = group_sweeps(records)
         results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
-        page = writer.guard("index.html", html.render_index, results, writer.notes)
+        page = writer.guard("index.html", html.render_index, results, writer.notes, gates, gate_images)
         if page is not None:
             writer.file("index.html", tables.atomic_write, staging / "index.html", page)
         staged = [path.relative_to(staging) for path in writer.written]
@@ -117,6 +119,19 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
             images[name] = png
             writer.file(f"{label}/{name}", tables.atomic_write, folder / name, png)
     return data, images
+
+
+def _write_gate_plots(writer: _Writer, gates: list[dict[str, Any]]) -> dict[str, bytes]:
+    """One plot of the gates' intervals per sweep, beside gates.csv; their PNGs by file name for the page."""
+    from . import plots, tables
+
+    images = {}
+    for name, render in plots.gate_plots(gates):
+        png = writer.guard(name, render)
+        if png:
+            images[name] = png
+            writer.file(name, tables.atomic_write, writer.out_dir / name, png)
+    return images
 
 
 def _stale(out: Path, staged: list[Path], folders: Iterable[str]) -> list[Path]:
