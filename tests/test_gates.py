@@ -124,12 +124,14 @@ def test_a_gate_whose_repeats_were_not_all_selected_is_skipped(project: pytest.P
     assert result.ret == 0
 
 
-def test_last_failed_reruns_the_repeats_of_a_failed_gate(project: pytest.Pytester) -> None:
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_last_failed_reruns_the_repeats_of_a_failed_gate(project: pytest.Pytester, processes: str) -> None:
     write(project, GATE)
-    project.runpytest().assert_outcomes(passed=9, failed=1)
-    rerun = project.runpytest("--lf", "-v")
+    project.runpytest("-n", processes).assert_outcomes(passed=9, failed=1)
+    rerun = project.runpytest("--lf", "-v", "-n", processes)
     rerun.assert_outcomes(passed=4, failed=1)
-    rerun.stdout.fnmatch_lines(["*m?lr:0.3-seed:3? PASSED*", "*gate?lr:0.3? FAILED*"])
+    passed = r"m\[lr:0\.3-seed:3\]"
+    rerun.stdout.re_match_lines([rf".*({passed}.*PASSED|PASSED.*{passed})", r".*gate\[lr:0\.3\] FAILED"])
     rerun.stdout.no_fnmatch_line("*lr:0.1-seed*")
 
 
