@@ -270,7 +270,7 @@ def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
     """The setup, call and teardown reports of a gate's test, as a test run by pytest would have."""
     line = gate.line - 1 if gate.line else None
     location = (gate.file, line, f"{gate.sweep}::gate[{gate.configuration}]")
-    keywords = {"gate": 1, gate.sweep: 1, gate.file: 1}
+    keywords: dict[str, Literal[1]] = {"gate": 1, gate.sweep: 1, gate.file: 1}
     longrepr: Any = None
     if gate.outcome == "failed":
         try:
