@@ -39,6 +39,7 @@ class SweepController:
         self.records: dict[str, Record] = {}  # the latest record of every trial, by node id
         self.final_records: list[Record] = []
         self.gates: dict[str, GateResult] = {}  # by node id
+        self.specs: dict[str, dict[str, SweepSpec] | str] = {}  # each sweep file's sweeps as collected, or why not
         self.notes_shown = 0
         self.heard_from_worker = False
         self.problems: list[str] = []  # what the plugin could not read or write, said once at the end
@@ -62,6 +63,13 @@ class SweepController:
         """Without xdist this process collected: trials or resumed results make it a sweep session."""
         if self.context.resumed or any(case_of(item) for item in session.items):
             self.trials_found_now()
+        for item in session.items:
+            case = case_of(item)
+            if case is not None:
+                spec = case.sweep.spec
+                sweeps = self.specs.setdefault(spec.display, {})
+                if isinstance(sweeps, dict):
+                    sweeps[spec.name] = spec
         for record in self.context.resumed:
             self._gather(record)
 
@@ -75,6 +83,9 @@ class SweepController:
         """Under xdist the controller collects nothing: sweep files among a worker's ids say trials run."""
         if any(self.settings.is_sweep_file(nodeid) for nodeid in ids):
             self.trials_found_now()
+        for file in dict.fromkeys(nodeid.partition("::")[0] for nodeid in ids):
+            if self.settings.is_sweep_file(file) and file not in self.specs:
+                self.specs[file] = self._load(file)  # as the workers read it, before the trials run
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -148,7 +159,8 @@ class SweepController:
     def pytest_runtestloop(self, session: pytest.Session) -> Any:
         """After the trials, every gate: reported as a test of its own, so it fails the session as one.
 
-        Inside the terminal's wrapper, so that its final progress counts the gates too.
+        Inside the terminal's wrapper, so that the progress line of ``-q`` ends at 100% with the gates
+        (under ``-v`` the trials' lines already showed 100% of the trials; the gates' lines follow).
         """
         finished = yield
         if self.trials_found:
@@ -159,11 +171,19 @@ class SweepController:
         by_sweep: dict[tuple[str, str], list[Record]] = {}
         for record in self.all_records():
             by_sweep.setdefault((record["file"], record["sweep"]), []).append(record)
-        specs: dict[str, dict[str, SweepSpec]] = {}
         for (file, sweep), records in by_sweep.items():
-            spec = self._spec(specs, file, sweep)
-            if spec is not None and (spec.gate or spec.regression):
-                self.gates.update((g.nodeid, g) for g in judge_gates(spec, records, self.settings.baseline or None))
+            sweeps = self.specs.get(file) or self._load(file)  # (a file whose trials all resumed: read now)
+            if isinstance(sweeps, str):
+                self.problems.append(f"gates of {file} not judged: {sweeps}")
+                continue
+            spec = sweeps.get(sweep)
+            if spec is None or not (spec.gate or spec.regression):
+                continue
+            try:
+                gates = judge_gates(spec, records, self.settings.baseline or None)
+            except Exception as exc:  # a gate the plugin could not judge fails; it never passes or vanishes
+                gates = [GateResult.not_judged(spec, file, f"{type(exc).__name__}: {exc}")]
+            self.gates.update((gate.nodeid, gate) for gate in gates)
         session.testscollected += len(self.gates)  # the gates were not collected: they are tests all the same
         for gate in self.gates.values():
             for report in _gate_reports(gate):
@@ -171,15 +191,12 @@ class SweepController:
             if gate.outcome == "failed":
                 self._rerun_with_last_failed(gate)
 
-    def _spec(self, specs: dict[str, dict[str, SweepSpec]], file: str, sweep: str) -> SweepSpec | None:
-        """The sweep ``file`` holds, read again here (under xdist the controller collected nothing)."""
-        if file not in specs:
-            try:
-                specs[file] = {spec.name: spec for spec in load_sweep_file(self.settings.rootdir / file, file)}
-            except (SweepError, OSError) as exc:
-                self.problems.append(f"gates of {file} not judged: {exc}")
-                specs[file] = {}
-        return specs[file].get(sweep)
+    def _load(self, file: str) -> dict[str, SweepSpec] | str:
+        """A sweep file's sweeps by name, or why it cannot be read (under xdist the controller collects nothing)."""
+        try:
+            return {spec.name: spec for spec in load_sweep_file(self.settings.rootdir / file, file)}
+        except (SweepError, OSError) as exc:
+            return str(exc)
 
     def _rerun_with_last_failed(self, gate: GateResult) -> None:
         """``--lf`` next time reruns the repeats of a configuration whose gate failed (they passed alone)."""
@@ -278,7 +295,7 @@ def _gate_reports(gate: GateResult) -> list[pytest.TestReport]:
         except GateFailed:
             longrepr = pytest.ExceptionInfo.from_current().getrepr(style="value")
     elif gate.outcome == "skipped":
-        longrepr = (gate.file, line, f"Skipped: {gate.message}")
+        longrepr = (gate.file, gate.line, f"Skipped: {gate.message}")  # shown as is: 1-based
     outcome = cast(Literal["passed", "failed", "skipped"], gate.outcome)
     return [
         pytest.TestReport(gate.nodeid, location, keywords, "passed", None, "setup"),

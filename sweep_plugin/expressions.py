@@ -481,6 +481,8 @@ def _evaluate(node: ast.expr, read: Callable[[Read], Any]) -> Any:
 def _statistic(function: str, values: Sequence[Any]) -> float:
     """``function`` of one metric's values over the repeats that reported it."""
     numbers = [_number(value) for value in values]
+    if not all(math.isfinite(number) for number in numbers):
+        raise EvaluationError(f"{function}() of values that are not all numbers: {list(numbers)}")
     if not numbers:
         raise EvaluationError(f"{function}() of no values: no repeat reported the metric")
     if function == "std" and len(numbers) < 2:

@@ -11,15 +11,17 @@ test of its own, ``<file>::<sweep>::gate[<configuration>]``.
 
 from __future__ import annotations
 
-import math
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .expressions import EvaluationError, param_names
-from .records import Record
+from .ids import trial_ids
+from .records import Record, finite
 from .regression import Sides, compare_all
+from .search.base import varying_parameters
 from .spec import SweepSpec
 
 # How a repeat that did not finish leaves its gate: failed, or not judged.
@@ -59,10 +61,16 @@ class GateResult:
     def nodeid(self) -> str:
         return f"{self.file}::{self.sweep}::gate[{self.configuration}]"
 
+    @classmethod
+    def not_judged(cls, spec: SweepSpec, file: str, why: str) -> GateResult:
+        """A failed gate standing for a whole sweep whose gates could not be judged."""
+        return cls(file, spec.name, "all", spec.line_of("gate"), {}, (), "failed", f"gates not judged: {why}")
+
     def as_record(self) -> dict[str, Any]:
         """What report.json holds for the gate (its test's ``metadata``)."""
         return {
             "gate": True,
+            "nodeid": self.nodeid,
             "sweep": self.sweep,
             "file": self.file,
             "configuration": self.configuration,
@@ -90,11 +98,7 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
     The expressions judge each configuration alone; the regression rule
     judges them together, because their noise is estimated together.
     """
-    groups: dict[str, list[Record]] = {}
-    for record in records:
-        groups.setdefault(configuration_of(record["trial"])[0], []).append(record)
-    for repeats in groups.values():
-        repeats.sort(key=lambda record: record["params"].get("seed", 0))
+    groups = _configurations(spec, records)
     unjudged = {name: _not_judged(spec, repeats) for name, repeats in groups.items()}
     regressions = _regression_checks(spec, {n: r for n, r in groups.items() if unjudged[n] is None}, baseline)
     metric = _gated_metric(spec)
@@ -109,7 +113,7 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
             "params": params,
             "trials": tuple(record["nodeid"] for record in repeats),
             "metric": metric,
-            "values": tuple(r["metrics"][metric] for r in repeats if metric and _finite(r["metrics"].get(metric))),
+            "values": tuple(v for r in repeats if metric and (v := finite(r["metrics"].get(metric))) is not None),
         }
         why_not = unjudged[name]
         if why_not is not None:
@@ -121,6 +125,25 @@ def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline |
         outcome, message = _verdict(checks)
         results.append(GateResult(**head, outcome=outcome, message=message, checks=tuple(checks)))
     return results
+
+
+def _configurations(spec: SweepSpec, records: Iterable[Record]) -> dict[str, list[Record]]:
+    """The records by configuration (their parameters but ``seed``), each sorted by seed, under readable names.
+
+    A name is the trial id the configuration would have without ``seed`` (``lr:0.1``; ``all`` when
+    only the seed varies), so it is bounded and unique as trial ids are.
+    """
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        key = json.dumps({k: v for k, v in record["params"].items() if k != "seed"}, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(record)
+    paths = [path for path in varying_parameters(spec) if path != "seed"]
+    points = [{path: repeats[0]["params"].get(path) for path in paths} for repeats in groups.values()]
+    names = trial_ids(points, paths) if paths else ["all"] * len(points)
+    return {
+        name: sorted(repeats, key=lambda record: str(record["params"].get("seed")))
+        for name, repeats in zip(names, groups.values(), strict=True)
+    }
 
 
 def _gated_metric(spec: SweepSpec) -> str | None:
@@ -144,8 +167,7 @@ def _not_judged(spec: SweepSpec, repeats: list[Record]) -> tuple[str, str] | Non
     """("failed" or "skipped", why) when the repeats cannot be judged together."""
     unfinished = [record for record in repeats if record["outcome"] in UNFINISHED]
     if unfinished:
-        shown = "; ".join(f"{_seed(r)} {r['outcome']}: {_first_line(r['message'])}" for r in unfinished)
-        return "failed", f"{len(unfinished)} of {len(repeats)} repeats did not finish: {shown}"
+        return "failed", f"{len(unfinished)} of {len(repeats)} repeats did not finish: {_listing(unfinished)}"
     if len(repeats) < spec.repeat:
         return "skipped", (
             f"{len(repeats)} of {spec.repeat} repeats ran in this session:"
@@ -153,8 +175,7 @@ def _not_judged(spec: SweepSpec, repeats: list[Record]) -> tuple[str, str] | Non
         )
     not_judged = [record for record in repeats if record["outcome"] in NOT_JUDGED]
     if not_judged:
-        shown = "; ".join(f"{_seed(r)} {r['outcome']}: {_first_line(r['message'])}" for r in not_judged)
-        return "skipped", f"a gate judges finished repeats only: {shown}"
+        return "skipped", f"a gate judges finished repeats only: {_listing(not_judged)}"
     return None
 
 
@@ -168,6 +189,16 @@ def _expression_checks(spec: SweepSpec, params: dict[str, Any], repeats: list[Re
     checks = []
     for gate in spec.gate:
         expression = gate.expression
+        gaps = [  # (a metric no repeat reported is left to the evaluation, which names close ones)
+            f"{read} is {r['metrics'].get(read.name, 'missing')} for {_seed(r)}"
+            for read in expression.aggregated
+            if read.name in metrics
+            for r in repeats
+            if finite(r["metrics"].get(read.name)) is None
+        ]
+        if gaps:  # a gate never passes on fewer values than its repeats
+            checks.append(CheckResult(expression.text, False, "; ".join(gaps)))
+            continue
         try:
             passed = bool(expression.evaluate(names, scopes))
         except EvaluationError as exc:
@@ -191,11 +222,7 @@ def _regression_checks(
     checks: dict[str, CheckResult] = {}
     sides: dict[str, Sides] = {}
     for name, repeats in groups.items():
-        before = {
-            seed: metrics.get(rule.metric.name)
-            for (sweep, trial), metrics in baseline.items()
-            if sweep == spec.name and (seed := _baseline_seed(trial, name)) is not None
-        }
+        before = _baseline_repeats(spec.name, repeats, rule.metric.name, baseline)
         now = {record["params"].get("seed"): record["metrics"].get(rule.metric.name) for record in repeats}
         problem = _sides_problem(rule.metric.name, now, before)
         if problem is not None:
@@ -214,7 +241,7 @@ def _sides_problem(metric: str, now: Mapping[Any, Any], before: Mapping[Any, Any
     if not before:
         return "not judged: the baseline has no repeats of this configuration"
     for side, values in (("this run", now), ("the baseline", before)):
-        missing = [seed for seed, value in values.items() if not _finite(value)]
+        missing = [seed for seed, value in values.items() if finite(value) is None]
         if missing:
             return f"{metric} is missing or not a number in {side} for seed {missing[0]}"
     if len(before) != len(now):
@@ -225,13 +252,28 @@ def _sides_problem(metric: str, now: Mapping[Any, Any], before: Mapping[Any, Any
     return None
 
 
-def _baseline_seed(trial: str, configuration: str) -> int | None:
-    name, seed = configuration_of(trial)
-    return seed if name == configuration else None
+def _baseline_repeats(sweep: str, repeats: list[Record], metric: str, baseline: Baseline) -> dict[Any, Any]:
+    """The baseline's values of the configuration of ``repeats``, by seed.
+
+    Its rows of the same configuration are those whose trial id differs only in ``seed:N``;
+    where ids do not end in the seed (shortened or numbered ids), the repeats' own trial ids.
+    """
+    names = {name for name, seed in map(configuration_of, (r["trial"] for r in repeats)) if seed is not None}
+    alike = {
+        seed: metrics.get(metric)
+        for (other, trial), metrics in baseline.items()
+        if other == sweep and isinstance(trial, str) and (pair := configuration_of(trial))[0] in names
+        for seed in [pair[1]]
+        if seed is not None
+    }
+    if alike:
+        return alike
+    same = ((r["params"].get("seed"), baseline.get((sweep, r["trial"]))) for r in repeats)
+    return {seed: metrics.get(metric) for seed, metrics in same if metrics is not None}
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _listing(records: list[Record]) -> str:
+    return "; ".join(f"{_seed(r)} {r['outcome']}: {_first_line(r['message'])}" for r in records)
 
 
 def _seed(record: Record) -> str:

@@ -119,7 +119,7 @@ class Comparison:
         pairing = "paired by seed" if self.paired else f"against {self.baseline_repeats}"
         return (
             f"{self.metric} {verdict} by {_show(abs(self.loss))} than the baseline"
-            f" (loss {_show(self.low)} to {_show(self.high)} at {2 * rule.confidence - 1:.0%},"
+            f" (loss {_show(self.low)} to {_show(self.high)} at {(2 * rule.confidence - 1) * 100:.3g}%,"
             f" tolerance {_show(rule.tolerance)}, p = {self.p_value:.2g}): {_show(self.mean)} vs"
             f" {_show(self.baseline_mean)}, {self.repeats} repeats {pairing}"
         )

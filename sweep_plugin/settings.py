@@ -191,6 +191,8 @@ def load_baseline(path: Path) -> Baseline:
         raise pytest.UsageError(f"--sweep-baseline: {path} is not a summary.csv (no sweep and trial columns)")
     baseline: Baseline = {}
     for row in rows:
+        if not (isinstance(row.get("sweep"), str) and isinstance(row.get("trial"), str)) or None in row:
+            continue  # a cut-off or over-long row: not one the run wrote
         metrics = {}
         for column, value in row.items():
             if column.startswith("metrics.") and value not in ("", None):

@@ -246,3 +246,81 @@ def test_the_noise_is_pooled_over_the_sweeps_configurations() -> None:
     alone = compare_all({"a": a, "b": b}, Regression(RULE.metric, RULE.tolerance, RULE.confidence, pool=False))
     assert {c.df for c in alone.values()} == {2}
     assert alone["a"].loss == pooled["a"].loss
+
+
+ODD = """
+import math
+
+def train(config, trial):
+    if config["seed"] == 1 and config["odd"] == "nan":
+        return {"acc": math.nan}
+    if config["seed"] == 1 and config["odd"] == "missing":
+        return {"loss": 0.1}
+    if config["seed"] == 3 and config["odd"] == "edit":
+        open("sweep_o.yaml", "w").write("not: [a sweep")  # the file changes while the session runs
+    return {"acc": 0.95 + config["seed"] / 1000}
+"""
+
+
+@pytest.mark.parametrize(
+    ("odd", "gate", "message"),
+    [
+        ("nan", "min(acc) >= 0.9", "min(acc) >= 0.9: acc is nan for seed:1"),
+        ("nan", "std(acc) <= 0.05", "std(acc) <= 0.05: acc is nan for seed:1"),
+        ("missing", "mean(acc) >= 0.9", "mean(acc) >= 0.9: acc is missing for seed:1"),
+    ],
+)
+def test_a_repeat_without_a_number_fails_the_gate(project: pytest.Pytester, odd: str, gate: str, message: str) -> None:
+    pytester = project
+    pytester.makepyfile(odd=ODD)
+    pytester.makefile(
+        ".yaml",
+        sweep_o=f"experiment: odd:train\nconfig: {{odd: {odd}}}\nrepeat: 4\ngate: ['{gate}']\n",
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines([f"FAILED sweep_o.yaml::o::gate?all? - GateFailed: {message}"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_a_sweep_file_changed_during_the_session_is_judged_as_collected(project: pytest.Pytester) -> None:
+    pytester = project
+    pytester.makepyfile(odd=ODD)
+    pytester.makefile(
+        ".yaml", sweep_o="experiment: odd:train\nconfig: {odd: edit}\nrepeat: 4\ngate: [mean(acc) >= 1]\n"
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["FAILED sweep_o.yaml::o::gate?all? - GateFailed: mean(acc) >= 1: mean(acc) = 0.95*"])
+
+
+def test_configurations_with_long_ids_are_grouped_by_their_parameters(project: pytest.Pytester) -> None:
+    long = ["x" * 70 + str(i) for i in range(2)]  # long values: the id's tail, seed included, is hashed
+    extra = "".join(f"  {name}: {long}\n" for name in ("a", "b", "c", "d", "e"))
+    text = SWEEP.format(drop=0.0, crash="null", run=1, rules=GATE)
+    project.makefile(
+        ".yaml",
+        sweep_m=text.replace("  lr: [0.1, 0.3]\n", "  lr: [0.1, 0.3]\n" + extra) + "method: random\ntrials: 3\n",
+    )
+    assert "seed:" not in project.runpytest("--collect-only", "-q").stdout.str()
+    outcomes = project.runpytest().parseoutcomes()
+    assert "skipped" not in outcomes  # every configuration's 4 repeats found each other
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 3 * 4 + 3
+
+
+def test_a_cut_off_baseline_row_is_left_out(project: pytest.Pytester) -> None:
+    baseline = baseline_run(project)
+    baseline.write_text(baseline.read_text() + "m\n")
+    write(project, REGRESSION)
+    result = project.runpytest("--sweep-baseline", str(baseline))
+    result.assert_outcomes(passed=10)
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_a_skipped_gate_points_at_the_gate_key(project: pytest.Pytester) -> None:
+    write(project, GATE)
+    result = project.runpytest("-k", "seed:0", "-rs")
+    line = next(
+        n for n, text in enumerate((project.path / "sweep_m.yaml").read_text().splitlines(), 1) if text == "gate:"
+    )
+    result.stdout.fnmatch_lines([f"SKIPPED ?2? sweep_m.yaml:{line}: 1 of 4 repeats ran in this session*"])

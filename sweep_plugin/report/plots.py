@@ -257,7 +257,12 @@ def search_plot(data: SweepData) -> Figure | None:
     if data.best is not None:
         best = data.best[1]
         ax.scatter(
-            [best["params"].get(x_name)], [best["params"].get(y_name)], marker="*", s=180, c="#d62728", zorder=3,
+            [best["params"].get(x_name)],
+            [best["params"].get(y_name)],
+            marker="*",
+            s=180,
+            c="#d62728",
+            zorder=3,
             label=f"best ({best['trial']})",
         )
     for values, name, axis in ((x, x_name, "x"), (y, y_name, "y")):
@@ -614,9 +619,12 @@ def _regression_figures(gate: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def gate_plots(gates: list[dict[str, Any]]) -> Iterator[tuple[str, Callable[[], bytes | None]]]:
-    """One gates plot per sweep, as (file name, render)."""
-    by_sweep: dict[str, list[dict[str, Any]]] = {}
+    """One gates plot per sweep, as (file name, render); same-named sweeps of two files get one each."""
+    by_sweep: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for gate in gates:
-        by_sweep.setdefault(str(gate.get("sweep")), []).append(gate)
-    for sweep, its in by_sweep.items():
-        yield f"gates_{slug(sweep)}.png", functools.partial(_render, gates_plot, sweep, its)
+        by_sweep.setdefault((str(gate.get("file")), str(gate.get("sweep"))), []).append(gate)
+    names = unique_slugs(
+        [sweep if [s for _, s in by_sweep].count(sweep) == 1 else f"{file}_{sweep}" for file, sweep in by_sweep]
+    )
+    for name, ((_, sweep), its) in zip(names, by_sweep.items(), strict=True):
+        yield f"gates_{name}.png", functools.partial(_render, gates_plot, sweep, its)

@@ -75,7 +75,7 @@ def gates_frame(gates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for gate in gates:
         head = {key: gate.get(key) for key in ("sweep", "configuration", "outcome")}
-        head["nodeid"] = f"{gate.get('file')}::{gate.get('sweep')}::gate[{gate.get('configuration')}]"
+        head["nodeid"] = gate.get("nodeid")
         head["repeats"] = len(gate.get("trials") or ())
         checks = gate.get("checks") or [{"check": "", "passed": None, "detail": gate.get("message", "")}]
         for check in checks:
