@@ -55,7 +55,7 @@ class Sides:
     def of(cls, current: Mapping[Any, float], baseline: Mapping[Any, float], rule: Regression) -> Sides:
         if len(current) < 2 or len(baseline) < 2:
             raise ValueError(f"needs two repeats a side or more, has {len(current)} here and {len(baseline)} there")
-        sign = -1.0 if rule.metric.goal == "maximize" else 1.0  # a higher value of a maximized metric is better
+        sign = _worse(rule)
         seeds = sorted(current, key=str)
         paired = set(current) == set(baseline)
         before = seeds if paired else sorted(baseline, key=str)
@@ -139,7 +139,7 @@ def compare(sides: Sides, rule: Regression, noise: Noise | None = None) -> Compa
         half = float(stats.t.ppf(rule.confidence, noise.df)) * se
         low, high = loss - half, loss + half
         p_value = float(stats.t.sf((loss - rule.tolerance) / se, noise.df))
-    sign = -1.0 if rule.metric.goal == "maximize" else 1.0
+    sign = _worse(rule)  # (undone for the means, shown as the metric reads)
     return Comparison(
         metric=rule.metric.name,
         repeats=len(sides.now),
@@ -193,6 +193,11 @@ def parse_regression(raw: Any, objectives: tuple[Metric, ...]) -> Regression:
     if not isinstance(pool, bool):
         raise SweepError(f"must be true or false, not {pool!r}", key="pool")
     return Regression(Metric(name, goal), float(tolerance), float(confidence), pool)
+
+
+def _worse(rule: Regression) -> float:
+    """The sign that makes more worse: -1 for a maximized metric."""
+    return -1.0 if rule.metric.goal == "maximize" else 1.0
 
 
 def _show(value: float) -> str:
