@@ -17,6 +17,7 @@ import pytest
 if TYPE_CHECKING:
     from .records import Record
     from .settings import Run, Settings
+    from .tracking import Tracker
 
 
 @dataclass
@@ -27,6 +28,13 @@ class SweepContext:
     run: Run
     notes: list[str] = field(default_factory=list)  # for the user: what constraints removed, what resume reused
     resumed: list[Record] = field(default_factory=list)  # records --sweep-resume reused here, not run again
+    tracker: Tracker | None = None  # --sweep-mlflow: this process's MLflow client
+
+    def __post_init__(self) -> None:
+        if self.settings.mlflow:
+            from .tracking import Tracker
+
+            self.tracker = Tracker(self.settings.mlflow, self.run.session, self.settings.report_dir)
 
 
 class SweepWarning(pytest.PytestWarning):

@@ -26,6 +26,7 @@ from .records import Identity, Record, make_record, normalize_record, unknown_id
 from .spec import SweepSpec, load_sweep_file
 from .store import ResultStore, StoreError
 from .sweeprun import case_of
+from .tracking import TrackingFailed
 
 
 class SweepController:
@@ -226,8 +227,19 @@ class SweepController:
         _count_resumed_in_exit_status(session, self.context.resumed)
         if self.final_records and self.settings.report:
             self._write_report(session)
+        self._finish_tracking()
         for problem in self.problems:  # each said once, in the warnings summary
             warn_about(self.settings.report_dir, problem)
+
+    def _finish_tracking(self) -> None:
+        """End this session's MLflow parent runs, with the report's plots (after the workers logged)."""
+        tracker = self.context.tracker
+        if tracker is None or tracker.failed or not self.final_records:
+            return
+        try:
+            tracker.finish(self.final_records, self.settings.report_dir if self.index_written else None)
+        except TrackingFailed as exc:
+            self.problems.append(str(exc))
 
     def _fail_orphaned_trials(self) -> None:
         """Tell adaptive sweeps' studies that the trials of workers that died have failed."""

@@ -37,6 +37,8 @@ HELP = {
     "no_store": "Keep no result store for this run (no --sweep-resume afterwards)",
     "files": "Space-separated globs of sweep files (default: " + DEFAULT_PATTERNS + ")",
     "trials": "Trial budget of a random, lhs or bayes sweep whose file gives none",
+    "mlflow": "Also log every trial to MLflow at this tracking URI (sqlite:///mlflow.db, http://host:5000):"
+    " one parent run per sweep, one nested run per trial",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
 }
@@ -58,6 +60,7 @@ class Settings:
     baseline: Baseline = field(default_factory=dict)
     trials: int | None = None  # the budget of sampled sweeps that give none
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
+    mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
 
     def is_sweep_file(self, name: str) -> bool:
         """Whether a file name (or a node id's file part) matches the sweep patterns."""
@@ -117,6 +120,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-no-store", action="store_true", default=False, help=HELP["no_store"])
     group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
+    group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
     parser.addini("sweep_report_dir", HELP["report_dir"], default="")
     parser.addini("sweep_no_report", HELP["no_report"], type="bool", default=False)
     parser.addini("sweep_resume", HELP["resume"], type="bool", default=False)
@@ -126,6 +130,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
     parser.addini("sweep_trials", HELP["trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
+    parser.addini("sweep_mlflow", HELP["mlflow"], default="")
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -144,6 +149,7 @@ def read_settings(config: pytest.Config) -> Settings:
         baseline=load_baseline(baseline) if baseline else {},
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
         storage=_storage(config),
+        mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
     )
 
 

@@ -24,6 +24,7 @@ from .records import Record, make_record
 from .resume import resume
 from .store import MEMORY, ResultStore, StoreError
 from .sweeprun import SweepRun, assign_folders, case_of
+from .tracking import TrackingFailed
 from .trialrun import TrialRun, start_trial, started, unstarted_identity
 
 
@@ -179,6 +180,12 @@ class SweepWorker:
                 self.store.put(self.context.run.session, record)
             except StoreError as exc:
                 self._lose_store(exc, "results reach the report only")
+        tracker = self.context.tracker
+        if tracker is not None and not tracker.failed:
+            try:
+                tracker.log_trial(record)
+            except TrackingFailed as exc:  # said once; the trials go on
+                warn_about(self.settings.report_dir, f"{exc}; the trials go on without it")
         try:
             run.case.sweep.method.finish(run.case.slot, record)
         except Exception as exc:  # the method's own store (an Optuna storage, say) failed: the result stands

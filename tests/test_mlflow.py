@@ -1,0 +1,97 @@
+"""MLflow tracking (`--sweep-mlflow`): real sessions logging to a real local MLflow store, read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+mlflow = pytest.importorskip("mlflow")
+
+EXPERIMENT = """
+def train(config, trial):
+    for step in range(3):
+        trial.log(step=step, acc=config["training"]["lr"] * (step + 1))
+    (trial.dir / "model.txt").write_text("weights")
+    if config["training"]["lr"] > 0.25:
+        return {"acc": 0.1}
+    return {"acc": 0.9, "loss": 0.25}
+"""
+
+SWEEP = """
+experiment: model:train
+parameters:
+  training.lr: [0.1, 0.2, 0.3]
+metric: {name: acc, goal: maximize}
+expect: [acc >= 0.5]
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(model=EXPERIMENT)
+    pytester.makefile(".yaml", sweep_t=SWEEP)
+    return pytester
+
+
+def runs(uri: str) -> Any:
+    mlflow.set_tracking_uri(uri)
+    return mlflow.search_runs(experiment_names=["sweep_plugin"])
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_each_trial_is_a_run_nested_in_its_sweeps_run(project: pytest.Pytester, processes: str) -> None:
+    uri = f"sqlite:///{project.path / 'mlflow.db'}"
+    project.runpytest_subprocess("-n", processes, "--sweep-mlflow", uri).assert_outcomes(passed=2, failed=1)
+    found = runs(uri)
+    (parent,) = found[found["tags.sweep_plugin.parent"] == "true"].itertuples()
+    children = found[found["tags.mlflow.parentRunId"] == parent.run_id].set_index("tags.mlflow.runName")
+    assert sorted(children.index) == ["lr:0.1", "lr:0.2", "lr:0.3"]
+    assert children.loc["lr:0.2", "params.training.lr"] == "0.2"  # dotted parameter names
+    assert children.loc["lr:0.1", "metrics.loss"] == 0.25
+    assert children.loc["lr:0.3", "tags.sweep_plugin.outcome"] == "failed"
+    assert children.loc["lr:0.3", "tags.sweep_plugin.message"].startswith("sweep_t.yaml:5: acc >= 0.5: acc = 0.1")
+    assert children.loc["lr:0.3", "status"] == "FAILED"
+    assert parent.status == "FAILED"  # a trial failed
+    client = mlflow.tracking.MlflowClient(uri)
+    run_id = children.loc["lr:0.2", "run_id"]
+    history = [(m.step, m.value) for m in client.get_metric_history(run_id, "acc")]
+    assert history == [(0, pytest.approx(0.2)), (1, pytest.approx(0.4)), (2, pytest.approx(0.6)), (3, 0.9)]
+    assert [a.path for a in client.list_artifacts(run_id)] == ["model.txt"]
+    plots = [a.path for a in client.list_artifacts(parent.run_id, "report")]
+    assert "report/curves_acc.png" in plots
+
+
+def test_each_session_has_its_own_parent(project: pytest.Pytester) -> None:
+    uri = f"sqlite:///{project.path / 'mlflow.db'}"
+    for _ in range(2):
+        project.runpytest_subprocess("--sweep-mlflow", uri, "-k", "lr:0.1").assert_outcomes(passed=1)
+    found = runs(uri)
+    parents = set(found[found["tags.sweep_plugin.parent"] == "true"].run_id)
+    assert len(parents) == 2
+    assert set(found[found["tags.sweep_plugin.parent"] != "true"]["tags.mlflow.parentRunId"]) == parents
+
+
+def test_the_ini_key_names_the_store(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nsweep_mlflow = sqlite:///tracked.db\n")
+    project.runpytest_subprocess("-k", "lr:0.1").assert_outcomes(passed=1)
+    assert len(runs(f"sqlite:///{project.path / 'tracked.db'}")) == 2
+
+
+def test_an_unreachable_server_leaves_the_trials_alone_and_says_so_once(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--sweep-mlflow", "http://127.0.0.1:9")
+    result.assert_outcomes(passed=2, failed=1)
+    assert result.stdout.str().count("MLflow tracking at http://127.0.0.1:9 stopped") == 1
+
+
+def test_without_the_option_mlflow_is_not_imported(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+import sys
+def pytest_unconfigure(config):
+    open("imported.txt", "w").write(str("mlflow" in sys.modules))
+"""
+    )
+    project.runpytest_subprocess().assert_outcomes(passed=2, failed=1)
+    assert Path(project.path / "imported.txt").read_text() == "False"
