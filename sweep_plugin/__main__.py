@@ -10,9 +10,12 @@ argparse's (exit status 2).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 PROG = "python -m sweep_plugin"
@@ -39,11 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)"
     )
+    show = commands.add_parser(
+        "show",
+        help="Show a report in the terminal",
+        description=(
+            "Show what index.html shows first, from the report folder's report.json: per sweep the "
+            "outcomes, the best trial, the top trials, the parameter importances and the failed "
+            "trials with their messages, then the gates."
+        ),
+    )
+    show.add_argument("report_dir", nargs="?", default="reports", metavar="REPORT_DIR", help="(default: reports)")
+    show.add_argument("--sweep", metavar="NAME", help="Show this sweep only")
+    show.add_argument("--json", action="store_true", help="Print the same as one JSON document, for scripts")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "show":
+        return show(Path(args.report_dir), args.sweep, args.json)
     from .report import ReportError, SweepReportWarning, load_reports, summary_lines, write_report
 
     gates: list[dict[str, Any]] = []
@@ -58,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SweepReportWarning)
         try:
-            write_report(records, args.out, gates=gates)
+            with _progress(records) as progress:
+                write_report(records, args.out, gates=gates, progress=progress)
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1
@@ -67,6 +85,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in problems:
         print(f"{PROG}: error: {warning.message}", file=sys.stderr)
     return 1 if problems else 0
+
+
+LARGE = 2000  # trials from which `report` shows its progress
+
+
+@contextlib.contextmanager
+def _progress(records: Sequence[Any]) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar over the sweeps on stderr for a large report, else nothing."""
+    if len(records) < LARGE:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    sweeps = len({(r.get("file"), r.get("sweep")) for r in records})
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{len(records)} trials", total=sweeps)
+
+        def advance(name: str) -> None:
+            bar.update(task, advance=1, description=f"{len(records)} trials: {name}")
+
+        yield advance
+
+
+def show(report_dir: Path, sweep: str | None, as_json: bool) -> int:
+    from rich.console import Console
+
+    from .report import ReportError
+    from .report.show import render, summaries
+
+    try:
+        summary = summaries(report_dir, sweep)
+    except ReportError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    if sweep is not None and not summary["sweeps"]:
+        print(f"{PROG}: error: no sweep named {sweep!r} in {report_dir}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        render(summary, Console())
+    return 0
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ def write_report(
     json_report: str | None = None,
     abandon: Callable[[], bool] = lambda: False,
     gates: Sequence[Mapping[str, Any]] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write summary.csv, one folder per sweep, and index.html under ``out_dir``, all at once.
 
@@ -68,7 +69,8 @@ def write_report(
     ``records_from_json_report``); ``json_report`` is report.json's text,
     published with the rest. Returns the paths written: report.json and
     summary.csv first, index.html last. ``gates`` (`GateResult.as_record`
-    dicts) go to gates.csv and the page. `ReportInterrupted` if ``abandon``
+    dicts) go to gates.csv and the page. ``progress`` hears the name of each
+    sweep before its files are made. `ReportInterrupted` if ``abandon``
     said so: then nothing of this report is published.
     """
     from . import html, tables
@@ -86,7 +88,13 @@ def write_report(
             writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
             gate_images = _write_gate_plots(writer, [dict(gate) for gate in gates])
         sweeps = group_sweeps(records)
-        results = [r for r in (writer.guard(f"sweep {s.name!r}", _write_sweep, writer, s) for s in sweeps) if r]
+        results = []
+        for sweep in sweeps:
+            if progress is not None:
+                progress(sweep.name)
+            result = writer.guard(f"sweep {sweep.name!r}", _write_sweep, writer, sweep)
+            if result:
+                results.append(result)
         page = writer.guard("index.html", html.render_index, results, writer.notes, gates, gate_images)
         if page is not None:
             writer.file("index.html", tables.atomic_write, staging / "index.html", page)

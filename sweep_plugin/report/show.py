@@ -1,0 +1,157 @@
+"""``python -m sweep_plugin show [REPORT_DIR]``: what index.html shows first, in the terminal.
+
+Per sweep: the outcomes, the best trial, the top trials, the parameter
+importances and the failed trials with their messages; then the gates. Read
+from the report folder's report.json alone; ``--json`` gives the same as one
+JSON document for scripts. Drawn with Rich, which also fits the tables to
+the terminal's width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..records import FINISHED
+from .records import Sweep, group_sweeps, load_reports, outcome_counts, ranked
+
+TOP_N = 10
+PROBLEMS = ("failed", "error", "timeout", "crashed")
+OUTCOME_STYLES = {
+    "passed": "green",
+    "failed": "dark_orange",
+    "error": "red",
+    "timeout": "magenta",
+    "crashed": "bright_black",
+    "pruned": "grey50",
+    "skipped": "grey62",
+}
+
+
+def summaries(report_dir: Path, sweep: str | None = None) -> dict[str, Any]:
+    """The report's content as plain data: one entry per sweep (``sweep``: that one only), and the gates."""
+    from .analysis import analyse
+
+    gates: list[dict[str, Any]] = []
+    records = load_reports([report_dir / "report.json"], gates)
+    sweeps = [s for s in group_sweeps(records) if sweep is None or s.name == sweep]
+    return {
+        "report": str(report_dir),
+        "sweeps": [_summary(s, analyse(s).table) for s in sweeps],
+        "gates": [g for g in gates if sweep is None or g.get("sweep") == sweep],
+    }
+
+
+def _summary(sweep: Sweep, analysis: Any) -> dict[str, Any]:
+    metric = sweep.metric
+    top = ranked([r for r in sweep.records if r["outcome"] in FINISHED], metric)[:TOP_N]
+    importance = {
+        str(row["parameter"]): float(row["importance"])
+        for _, row in analysis.iterrows()
+        if isinstance(row["importance"], int | float) and math.isfinite(row["importance"])
+    }
+    return {
+        "name": sweep.name,
+        "file": sweep.file,
+        "trials": len(sweep.records),
+        "outcomes": outcome_counts(sweep.records),
+        "metric": metric.as_dict() if metric else None,
+        "best": _trial(*top[0]) if top else None,
+        "top": [_trial(value, record) for value, record in top],
+        "importance": dict(sorted(importance.items(), key=lambda item: -item[1])),
+        "problems": [
+            {"trial": r["trial"], "outcome": r["outcome"], "message": r.get("message") or ""}
+            for r in sweep.records
+            if r["outcome"] in PROBLEMS
+        ],
+    }
+
+
+def _trial(value: float, record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"trial": record["trial"], "value": value, "outcome": record["outcome"], "params": dict(record["params"])}
+
+
+def render(summary: Mapping[str, Any], console: Any) -> None:
+    """Draw ``summaries``'s result on a Rich console."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    if not summary["sweeps"]:
+        console.print(f"no sweep trials in {summary['report']}")
+    for sweep in summary["sweeps"]:
+        outcomes = Text("  ").join(
+            Text(f"{count} {outcome}", style=OUTCOME_STYLES.get(outcome, ""))
+            for outcome, count in sweep["outcomes"].items()
+        )
+        head = Text.assemble((sweep["name"], "bold"), f"  {sweep['file']}  {sweep['trials']} trials  ", outcomes)
+        metric = sweep["metric"]
+        parts: list[Any] = [head]
+        if sweep["best"] and metric:
+            best = sweep["best"]
+            parts.append(
+                Text.assemble("best ", (best["trial"], "bold cyan"), f"  {metric['name']} = {best['value']:.6g}")
+            )
+        if sweep["top"] and metric:
+            parts.append(_top_table(sweep, metric, Table))
+        if sweep["importance"]:
+            parts.append(_importance_table(sweep["importance"], Table))
+        for problem in sweep["problems"][:TOP_N]:
+            style = OUTCOME_STYLES.get(problem["outcome"], "")
+            first = problem["message"].strip().splitlines()[0] if problem["message"].strip() else ""
+            parts.append(Text.assemble((f"{problem['outcome'].upper():8}", style), f" {problem['trial']}  {first}"))
+        if len(sweep["problems"]) > TOP_N:
+            parts.append(Text(f"... and {len(sweep['problems']) - TOP_N} more", style="grey50"))
+        console.print(Panel(Group(*parts), expand=True))
+    if summary["gates"]:
+        console.print(_gates_table(summary["gates"], Table))
+
+
+def _top_table(sweep: Mapping[str, Any], metric: Mapping[str, Any], table_type: Any) -> Any:
+    params = sorted({name for trial in sweep["top"] for name in trial["params"]})
+    table = table_type(title=f"top {len(sweep['top'])} by {metric['name']} ({metric['goal']})", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial", overflow="fold")
+    table.add_column(metric["name"], justify="right")
+    for name in params:
+        table.add_column(name, justify="right")
+    for rank, trial in enumerate(sweep["top"], 1):
+        table.add_row(
+            str(rank), trial["trial"], f"{trial['value']:.6g}", *(_cell(trial["params"].get(p)) for p in params)
+        )
+    return table
+
+
+def _importance_table(importance: Mapping[str, float], table_type: Any) -> Any:
+    table = table_type(title="parameter importance", title_justify="left")
+    table.add_column("parameter")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    for name, share in importance.items():
+        table.add_row(name, f"{share:.0%}", "\u2588" * max(1, round(share * 30)) if share > 0 else "")
+    return table
+
+
+def _gates_table(gates: Sequence[Mapping[str, Any]], table_type: Any) -> Any:
+    table = table_type(title="gates", title_justify="left")
+    table.add_column("sweep")
+    table.add_column("configuration", overflow="fold")
+    table.add_column("gate")
+    table.add_column("checks", overflow="fold")
+    order = {"failed": 0, "skipped": 1, "passed": 2}
+    for gate in sorted(gates, key=lambda g: order.get(str(g.get("outcome")), 3)):
+        outcome = str(gate.get("outcome"))
+        checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
+        lines = "\n".join(f"{c.get('check')}: {c.get('detail')}".strip(": ") for c in checks)
+        style = {"failed": "red", "passed": "green"}.get(outcome, "grey50")
+        table.add_row(str(gate.get("sweep")), str(gate.get("configuration")), f"[{style}]{outcome}[/]", lines)
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)

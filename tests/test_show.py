@@ -1,0 +1,96 @@
+"""`python -m sweep_plugin show`: a real session's report, shown in the terminal and as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sweep_plugin import __main__ as cli
+
+MODEL = """
+def train(config, trial):
+    if config["lr"] == 0.5:
+        raise RuntimeError("diverged at step 3")
+    trial.log(step=0, acc=config["lr"])
+    return {"acc": 1 - abs(config["lr"] - 0.1) + config["hidden"] / 1000}
+"""
+
+SWEEPS = """
+sweeps:
+  - name: grid
+    experiment: model:train
+    parameters:
+      lr: [0.01, 0.1, 0.5]
+      hidden: [16, 32]
+    metric: {name: acc, goal: maximize}
+  - name: other
+    experiment: model:train
+    parameters:
+      lr: [0.1]
+      hidden: [8]
+"""
+
+
+@pytest.fixture
+def report(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(model=MODEL)
+    pytester.makefile(".yaml", sweep_s=SWEEPS)
+    pytester.runpytest().assert_outcomes(passed=5, failed=2)
+    return pytester
+
+
+def test_show_prints_outcomes_best_top_importance_and_failures(
+    report: pytest.Pytester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli.main(["show", str(report.path / "reports")]) == 0
+    out = capsys.readouterr().out
+    assert "grid  sweep_s.yaml  6 trials  4 passed  2 error" in out
+    assert "best lr:0.1-hidden:32  acc = 1.032" in out
+    assert "top 4 by acc (maximize)" in out
+    assert "parameter importance" in out and "lr" in out
+    assert "ERROR    lr:0.5-hidden:16  RuntimeError: diverged at step 3" in out
+    assert "other" in out
+
+
+def test_show_one_sweep_as_json(report: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["show", str(report.path / "reports"), "--sweep", "grid", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (grid,) = data["sweeps"]
+    assert grid["outcomes"] == {"passed": 4, "error": 2}
+    assert grid["best"]["trial"] == "lr:0.1-hidden:32"
+    assert [t["trial"] for t in grid["top"]][:2] == ["lr:0.1-hidden:32", "lr:0.1-hidden:16"]
+    assert next(iter(grid["importance"])) == "lr"
+    assert [p["trial"] for p in grid["problems"]] == ["lr:0.5-hidden:16", "lr:0.5-hidden:32"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["show", "no-such-folder"], "no such file"), (["show", "{reports}", "--sweep", "nope"], "no sweep named 'nope'")],
+)
+def test_show_errors_are_one_line(
+    report: pytest.Pytester, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    args = [arg.format(reports=report.path / "reports") for arg in args]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_shows_progress_on_large_inputs(
+    report: pytest.Pytester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "LARGE", 1)
+    calls: list[str] = []
+    real = cli._progress
+
+    def counting(records: object) -> object:
+        manager = real(records)  # type: ignore[arg-type]
+        calls.append("progress")
+        return manager
+
+    monkeypatch.setattr(cli, "_progress", counting)
+    assert cli.main(["report", str(report.path / "reports" / "report.json"), "--out", str(report.path / "again")]) == 0
+    assert calls == ["progress"]
+    assert (report.path / "again" / "index.html").exists()
