@@ -11,6 +11,7 @@ controller collects nothing, so it gets its role at configure.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,26 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
             rerun_failed=bool(getattr(config.option, "lf", False)),
         ),
     )
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` for a run of sweeps: as many workers as the CPUs, free memory and GPUs allow their trials.
+
+    Without sweep files among the paths pytest was given, or with xdist's own
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` set, xdist decides as usual.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    from .devices import auto_workers, cpu_count, find_devices, free_memory_gb
+    from .spec import sweep_resources
+
+    needs = sweep_resources(config.args, config.invocation_params.dir, str(config.getini("sweep_files")).split())
+    if needs is None:
+        return None
+    configured = config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None
+    devices = find_devices(configured) if any(need.gpus for need in needs) else []
+    return auto_workers(cpu_count(), free_memory_gb(), len(devices), needs)
 
 
 @pytest.hookimpl(optionalhook=True)

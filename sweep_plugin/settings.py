@@ -39,6 +39,7 @@ HELP = {
     "trials": "Trial budget of a random, lhs or bayes sweep whose file gives none",
     "mlflow": "Also log every trial to MLflow at this tracking URI (sqlite:///mlflow.db, http://host:5000):"
     " one parent run per sweep, one nested run per trial",
+    "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: what nvidia-smi lists)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
 }
@@ -61,6 +62,7 @@ class Settings:
     trials: int | None = None  # the budget of sampled sweeps that give none
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
+    gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
 
     def is_sweep_file(self, name: str) -> bool:
         """Whether a file name (or a node id's file part) matches the sweep patterns."""
@@ -121,6 +123,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
+    group.addoption("--sweep-gpus", metavar="IDS", default=None, help=HELP["gpus"])
     parser.addini("sweep_report_dir", HELP["report_dir"], default="")
     parser.addini("sweep_no_report", HELP["no_report"], type="bool", default=False)
     parser.addini("sweep_resume", HELP["resume"], type="bool", default=False)
@@ -131,6 +134,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_trials", HELP["trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
+    parser.addini("sweep_gpus", HELP["gpus"], default="")
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -150,6 +154,7 @@ def read_settings(config: pytest.Config) -> Settings:
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
         storage=_storage(config),
         mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
+        gpus=config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None,
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .agent import unset_envvars
 from .config import deep_merge, inner_paths, load_config_file, set_path
+from .devices import Resources, parse_resources
 from .errors import SweepError, did_you_mean
 from .expressions import Expression
 from .ids import safe_name, short_names
@@ -54,6 +55,8 @@ SWEEP_KEYS = (
     "program",
     "gate",
     "regression",
+    "resources",
+    "gpus_per_trial",
 )
 # Keys of a W&B sweep file that mean nothing here: warned about, not refused.
 WANDB_KEYS = ("project", "entity", "description", "controller", "job")  # run_cap is read: `trials`
@@ -98,6 +101,7 @@ class SweepSpec:
     expect: tuple[Check, ...] = ()
     gate: tuple[Check, ...] = ()  # over each configuration's repeats
     regression: Regression | None = None
+    resources: Resources = field(default_factory=Resources)  # what one trial needs: memory, GPUs
     timeout: float | None = None
     marks: tuple[str, ...] = ()
     quick: dict[str, tuple[Any, ...]] | bool | int | None = None  # an int: the first N trials (bayes)
@@ -150,6 +154,24 @@ def default_name(path: Path) -> str:
     """``sweep_lr.yaml`` and ``lr.sweep.yaml`` are both the sweep ``lr`` (made a plain word, as `name` is)."""
     stem = path.name.split(".")[0]
     return safe_name(stem.removeprefix("sweep_") or stem) or "sweep"
+
+
+def sweep_resources(args: Sequence[str], start: Path, patterns: Sequence[str]) -> list[Resources] | None:
+    """What the trials of the sweep files under ``args`` need (for ``-n auto``); None if there are none."""
+    files: list[Path] = []
+    for arg in args:
+        path = start / arg.split("::", 1)[0]
+        if path.is_file() and path.suffix in (".yaml", ".yml"):
+            files.append(path)
+        elif path.is_dir():
+            files += [found for pattern in patterns for found in sorted(path.rglob(pattern)) if found.is_file()]
+    needs = []
+    for file in dict.fromkeys(files):
+        try:
+            needs += [spec.resources for spec in load_sweep_file(file)]
+        except (SweepError, OSError):
+            continue  # collection will say what is wrong with it
+    return needs or None
 
 
 def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
@@ -293,6 +315,9 @@ class _Reader:
             expect=self._checks(raw, where, "expect"),
             gate=gate,
             regression=at("regression", lambda r: parse_regression(r, objectives), None),
+            resources=self.read(
+                where + ("resources",), lambda r: parse_resources(r, raw.get("gpus_per_trial")), raw.get("resources")
+            ),
             timeout=at("timeout", _positive_number, None),
             marks=at("marks", _marks, ()),
             quick=self.read(where + ("quick",), lambda q: _quick(q, spaces, method), raw["quick"])

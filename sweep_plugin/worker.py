@@ -10,6 +10,7 @@ kills its worker is still known by its parameters.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from typing import Any
 
@@ -17,9 +18,11 @@ import pytest
 
 from . import jsonreport
 from .context import SweepContext, warn_about
+from .devices import ENV, find_devices, trial_devices, worker_number, worker_share
+from .errors import SweepError
 from .expressions import Read
 from .judge import check_expectations, hidden_names
-from .outcomes import classify
+from .outcomes import TrialError, classify
 from .records import Record, make_record
 from .resume import resume
 from .store import MEMORY, ResultStore, StoreError
@@ -31,6 +34,16 @@ from .trialrun import TrialRun, start_trial, started, unstarted_identity
 def worker_id(config: pytest.Config) -> str:
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
     return str(workerinput.get("workerid", "main"))
+
+
+def worker_devices(config: pytest.Config, configured: str | None) -> list[str]:
+    """The GPUs this process may give its trials: all of them, or its share as an xdist worker."""
+    devices = find_devices(configured)
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    number = worker_number(str(workerinput.get("workerid", "")))
+    if number is None:
+        return devices
+    return worker_share(devices, number, int(workerinput.get("workercount", 1)))
 
 
 class SweepWorker:
@@ -45,6 +58,9 @@ class SweepWorker:
         self.steps = self.store or ResultStore(MEMORY)  # where logged values wait for pruning
         self.hidden_warned: set[tuple[str, str]] = set()
         self.sweeps: list[SweepRun] = []  # every sweep collected here
+        self.devices = worker_devices(config, self.settings.gpus)
+        if self.devices and hasattr(config, "workerinput"):  # this worker's share, for everything it runs
+            os.environ[ENV] = ",".join(self.devices)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
@@ -93,10 +109,24 @@ class SweepWorker:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Start a trial before its fixtures: the search method says what it runs with."""
+        """Start a trial before its fixtures: the search method says what it runs with, and on which GPUs."""
         case = case_of(item)
         if case is not None:
             start_trial(item, case, self.steps, self.context.run.session)
+            self._give_devices(case.sweep.spec.resources.gpus)
+
+    def _give_devices(self, gpus: int) -> None:
+        """``CUDA_VISIBLE_DEVICES`` for the trial: its share of this worker's devices (all of them for none asked)."""
+        if gpus == 0:
+            if self.devices:
+                os.environ[ENV] = ",".join(self.devices)
+            return
+        if not self.devices:
+            pytest.skip(f"needs {gpus} GPU{'s' if gpus > 1 else ''} and none was found (sweep_gpus, nvidia-smi)")
+        try:
+            os.environ[ENV] = ",".join(trial_devices(self.devices, gpus))
+        except SweepError as exc:
+            raise TrialError(str(exc)) from None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
