@@ -20,6 +20,7 @@ import pytest
 from . import jsonreport
 from .context import SweepContext, warn_about
 from .errors import SweepError
+from .estimate import estimate
 from .gates import GateResult, judge_gates
 from .outcomes import GateFailed
 from .records import Identity, Record, make_record, normalize_record, unknown_identity
@@ -42,6 +43,8 @@ class SweepController:
         self.gates: dict[str, GateResult] = {}  # by node id
         self.specs: dict[str, dict[str, SweepSpec] | str] = {}  # each sweep file's sweeps as collected, or why not
         self.notes_shown = 0
+        self.collected: list[str] = []  # this process's trials, without xdist
+        self.estimated = False
         self.heard_from_worker = False
         self.problems: list[str] = []  # what the plugin could not read or write, said once at the end
         self.index_written = False
@@ -67,6 +70,7 @@ class SweepController:
         for item in session.items:
             case = case_of(item)
             if case is not None:
+                self.collected.append(item.nodeid)
                 spec = case.sweep.spec
                 sweeps = self.specs.setdefault(spec.display, {})
                 if isinstance(sweeps, dict):
@@ -77,16 +81,38 @@ class SweepController:
     def pytest_report_collectionfinish(self) -> list[str]:
         """Say what constraints removed and what resume reuses (after collection, no xdist)."""
         self.notes_shown = len(self.context.notes)
-        return list(self.context.notes)
+        return list(self.context.notes) + self._estimate(self.collected, 1)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         """Under xdist the controller collects nothing: sweep files among a worker's ids say trials run."""
         if any(self.settings.is_sweep_file(nodeid) for nodeid in ids):
             self.trials_found_now()
+        if not self.estimated:  # every worker collects alike: the first one's ids are the session's
+            trials = [nodeid for nodeid in ids if "[" in nodeid and self.settings.is_sweep_file(nodeid)]
+            workers = int(getattr(self.config.option, "numprocesses", 1) or 1)
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            for line in self._estimate(trials, workers):
+                if reporter is not None:
+                    reporter.write_line(line)
         for file in dict.fromkeys(nodeid.partition("::")[0] for nodeid in ids):
             if self.settings.is_sweep_file(file) and file not in self.specs:
                 self.specs[file] = self._load(file)  # as the workers read it, before the trials run
+
+    def _estimate(self, trials: list[str], workers: int) -> list[str]:
+        """The line saying how long ``trials`` should take, if the store knows earlier runs of them."""
+        self.estimated = True
+        if not trials or not self.settings.store or not self.settings.store_path.exists():
+            return []
+        store = ResultStore(self.settings.store_path)
+        try:
+            durations = store.durations(before=self.context.run.started)
+        except StoreError:
+            return []
+        finally:
+            store.close()
+        found = estimate(trials, durations, workers)
+        return [found.line()] if found else []
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

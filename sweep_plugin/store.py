@@ -130,6 +130,16 @@ class ResultStore:
                 connection.execute("COMMIT")
         return {digest: record for digest, record in rows if record is not None}
 
+    def durations(self, before: float) -> dict[str, float]:
+        """Each node id's newest duration stored before ``before`` (any session, any outcome that took time)."""
+        query = (
+            "SELECT nodeid, json_extract(record, '$.duration_s') FROM trials"
+            " WHERE finished_at < ? AND outcome IN ('passed', 'failed', 'pruned') ORDER BY finished_at"
+        )
+        with self._guard() as connection:
+            rows = connection.execute(query, (before,)).fetchall()
+        return {nodeid: float(seconds) for nodeid, seconds in rows if isinstance(seconds, int | float) and seconds >= 0}
+
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""
         with self._guard() as connection:
