@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)"
     )
+    report.add_argument(
+        "--history",
+        metavar="DIR",
+        type=Path,
+        help="Folder of nightly summary CSVs (<date>[-<commit>].csv): adds trends across nights",
+    )
     show = commands.add_parser(
         "show",
         help="Show a report in the terminal",
@@ -76,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always", SweepReportWarning)
         try:
             with _progress(records) as progress:
-                write_report(records, args.out, gates=gates, progress=progress)
+                write_report(records, args.out, gates=gates, progress=progress, history=args.history)
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1

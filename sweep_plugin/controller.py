@@ -295,6 +295,7 @@ class SweepController:
                     jsonreport.report_text(self.config),
                     abandon=interrupts.abandon,
                     gates=[gate.as_record() for gate in self.gates.values()],
+                    history=self.settings.history,
                 )
                 self.index_written = any(path.name == "index.html" for path in written)
             except ReportInterrupted:

@@ -39,6 +39,7 @@ HELP = {
     "trials": "Trial budget of a random, lhs or bayes sweep whose file gives none",
     "mlflow": "Also log every trial to MLflow at this tracking URI (sqlite:///mlflow.db, http://host:5000):"
     " one parent run per sweep, one nested run per trial",
+    "history": "Folder of nightly summary CSVs (<date>[-<commit>].csv): the report adds trends across nights",
     "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: what nvidia-smi lists)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
@@ -63,6 +64,7 @@ class Settings:
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
     gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
+    history: Path | None = None  # kept nightly summaries, for the report's trends
 
     def is_sweep_file(self, name: str) -> bool:
         """Whether a file name (or a node id's file part) matches the sweep patterns."""
@@ -124,6 +126,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
     group.addoption("--sweep-gpus", metavar="IDS", default=None, help=HELP["gpus"])
+    group.addoption("--sweep-history", metavar="DIR", default=None, help=HELP["history"])
     parser.addini("sweep_report_dir", HELP["report_dir"], default="")
     parser.addini("sweep_no_report", HELP["no_report"], type="bool", default=False)
     parser.addini("sweep_resume", HELP["resume"], type="bool", default=False)
@@ -135,6 +138,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_storage", HELP["storage"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
     parser.addini("sweep_gpus", HELP["gpus"], default="")
+    parser.addini("sweep_history", HELP["history"], default="")
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -155,6 +159,7 @@ def read_settings(config: pytest.Config) -> Settings:
         storage=_storage(config),
         mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
         gpus=config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None,
+        history=_path(config, "history"),
     )
 
 

@@ -63,6 +63,7 @@ def render_index(
     notes: Sequence[str] = (),
     gates: Sequence[Mapping[str, Any]] = (),
     gate_images: Mapping[str, bytes] | None = None,
+    trends: tuple[Sequence[Any], Mapping[str, bytes]] = ((), {}),
 ) -> str:
     """The whole page: overview, the gates, then one section per sweep with its plots (PNG bytes by file name)."""
     total = sum(len(data.trials) for data, _ in sweeps)
@@ -87,6 +88,7 @@ def render_index(
     else:
         parts.append(_overview(sweeps))
         parts.append(_gates(gates, gate_images or {}))
+        parts.append(_trends(*trends))
         parts.extend(_section(data, images) for data, images in sweeps)
     parts.append("</main></body></html>")
     return "\n".join(parts)
@@ -118,6 +120,25 @@ def _gates(gates: Sequence[Mapping[str, Any]], images: Mapping[str, bytes]) -> s
         f'<h2 id="gates">Gates</h2><div class="muted">{summary}</div>'
         f'<div class="scroll"><table>{head}{"".join(rows)}</table></div>{_plots(images)}'
     )
+
+
+def _trends(found: Sequence[Any], images: Mapping[str, bytes]) -> str:
+    """Each sweep's metric over the kept nights, and the step changes found in its configurations."""
+    if not found:
+        return ""
+    steps = [step for trend in found for step in trend.steps]
+    rows = "".join(
+        f"<tr><td>{escape(s['sweep'])}</td><td><code>{escape(s['configuration'])}</code></td>"
+        f"<td>{escape(s['night'])}</td><td><code>{escape(s['commit'][:10])}</code></td>"
+        f"<td class=num>{s['before']:.4g} \u2192 {s['after']:.4g}</td><td>{escape(s['direction'])}</td></tr>"
+        for s in steps
+    )
+    head = "<tr><th>sweep</th><th>configuration</th><th>from night</th><th>commit</th><th>level</th><th></th></tr>"
+    table = f'<div class="scroll"><table>{head}{rows}</table></div>' if steps else "<p>No step change found.</p>"
+    nights = max(len(trend.nights) for trend in found)
+    summary = f"{nights} night{_s(nights)}, {len(steps)} step change{_s(len(steps))}"
+    link = ' &middot; <a href="trends.csv">trends.csv</a>'
+    return f'<h2 id="trends">Trends</h2><div class="muted">{summary}{link}</div>{table}{_plots(images)}'
 
 
 def _s(n: int) -> str:

@@ -628,3 +628,36 @@ def gate_plots(gates: list[dict[str, Any]]) -> Iterator[tuple[str, Callable[[], 
     )
     for name, ((_, sweep), its) in zip(names, by_sweep.items(), strict=True):
         yield f"gates_{name}.png", functools.partial(_render, gates_plot, sweep, its)
+
+
+# --------------------------------------------------------------- trends
+
+
+def trend_plot(trend: Any) -> Figure | None:
+    """A sweep's metric over the nights: best and median, the middle half of its trials, the steps found."""
+    if not trend.nights:
+        return None
+    fig, ax = _figure(figsize=(6.4, 2.8))
+    x = np.arange(len(trend.nights))
+    ax.fill_between(x, trend.low, trend.high, color=POINT_COLOR, alpha=0.15, linewidth=0, label="middle half")
+    ax.plot(x, trend.median, color=MEAN_COLOR, linewidth=1.2, marker="o", markersize=3, label="median")
+    ax.plot(x, trend.best, color=POINT_COLOR, linewidth=1.4, marker="o", markersize=3, label="best")
+    for step in trend.steps:
+        at = trend.nights.index(step["night"])
+        color = "#c62828" if step["direction"] == "worse" else OUTCOME_COLORS["passed"]
+        ax.axvline(at - 0.5, color=color, linewidth=1.0, linestyle="--")
+    labels = [night[5:10] for night in trend.nights]
+    every = max(1, len(x) // 8)
+    ax.set_xticks(x[::every], labels[::every])
+    arrow = "\u2193" if trend.metric.goal == "minimize" else "\u2191"
+    ax.set_ylabel(f"{trend.metric.name} ({arrow} better)")
+    ax.legend(loc="best")
+    steps = f", {len(trend.steps)} step{'s' if len(trend.steps) != 1 else ''}" if trend.steps else ""
+    ax.set_title(f"{trend.sweep}: {len(trend.nights)} nights{steps}", loc="left")
+    return fig
+
+
+def trend_plots(found: list[Any]) -> Iterator[tuple[str, Callable[[], bytes | None]]]:
+    """One trend plot per sweep, as (file name, render)."""
+    for name, trend in zip(unique_slugs([trend.sweep for trend in found]), found, strict=True):
+        yield f"trend_{name}.png", functools.partial(_render, trend_plot, trend)

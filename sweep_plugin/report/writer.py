@@ -62,6 +62,7 @@ def write_report(
     abandon: Callable[[], bool] = lambda: False,
     gates: Sequence[Mapping[str, Any]] = (),
     progress: Callable[[str], None] | None = None,
+    history: Path | None = None,
 ) -> list[Path]:
     """Write summary.csv, one folder per sweep, and index.html under ``out_dir``, all at once.
 
@@ -70,7 +71,8 @@ def write_report(
     published with the rest. Returns the paths written: report.json and
     summary.csv first, index.html last. ``gates`` (`GateResult.as_record`
     dicts) go to gates.csv and the page. ``progress`` hears the name of each
-    sweep before its files are made. `ReportInterrupted` if ``abandon``
+    sweep before its files are made. ``history`` is a folder of nightly
+    summaries: trends.csv, a plot per sweep and a section of the page. `ReportInterrupted` if ``abandon``
     said so: then nothing of this report is published.
     """
     from . import html, tables
@@ -95,7 +97,12 @@ def write_report(
             result = writer.guard(f"sweep {sweep.name!r}", _write_sweep, writer, sweep)
             if result:
                 results.append(result)
-        page = writer.guard("index.html", html.render_index, results, writer.notes, gates, gate_images)
+        trends: tuple[list[Any], dict[str, bytes]] | None = None
+        if history is not None:
+            trends = writer.guard("trends", _write_trends, writer, history, sweeps)
+        page = writer.guard(
+            "index.html", html.render_index, results, writer.notes, gates, gate_images, trends or ([], {})
+        )
         if page is not None:
             writer.file("index.html", tables.atomic_write, staging / "index.html", page)
         staged = [path.relative_to(staging) for path in writer.written]
@@ -127,6 +134,22 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
             images[name] = png
             writer.file(f"{label}/{name}", tables.atomic_write, folder / name, png)
     return data, images
+
+
+def _write_trends(writer: _Writer, history: Path, sweeps: list[Sweep]) -> tuple[list[Any], dict[str, bytes]]:
+    """trends.csv and a plot per sweep from the summaries in ``history``; (the trends, their PNGs) for the page."""
+    from . import plots, tables, trends
+
+    metrics = {sweep.name: metric for sweep in sweeps if (metric := sweep.metric) is not None}
+    found = trends.trends(trends.read_history(history), metrics)
+    writer.file("trends.csv", tables.write_csv, trends.trends_frame(found), writer.out_dir / "trends.csv")
+    images = {}
+    for name, render in plots.trend_plots(found):
+        png = writer.guard(name, render)
+        if png:
+            images[name] = png
+            writer.file(name, tables.atomic_write, writer.out_dir / name, png)
+    return found, images
 
 
 def _write_gate_plots(writer: _Writer, gates: list[dict[str, Any]]) -> dict[str, bytes]:

@@ -1,0 +1,184 @@
+"""Trends across nights: each sweep's metric over the summaries the nightly runs kept.
+
+A history folder holds one ``summary.csv`` per night, named
+``<date>[-<commit>].csv`` (the nightly workflow writes them). For each sweep
+and night: the best and the median metric of its trials and the middle half
+of them; for each configuration (its trials but ``seed``), its mean. A step
+change in a configuration's series is found as asv finds regressions: fit
+the series with a piecewise-constant function under an L1 cost, adding a
+step only where it lowers the cost by more than a penalty scaled to the
+series' own noise (here by binary segmentation rather than asv's exact
+solver). Each step is a row of trends.csv and a mark on the plot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..records import Metric
+
+NIGHT = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}-?\d{2}(?:-?\d{2})?)?)(?:[-_](?P<commit>[0-9a-f]{6,40}))?")
+PENALTY = 6.0  # a step must save this many noise-widths of L1 cost (2% false steps on 14 flat nights)
+MIN_SEGMENT = 2  # nights on each side of a step
+
+
+@dataclass(frozen=True)
+class Night:
+    """One kept summary: when, which commit, and its rows."""
+
+    date: str
+    commit: str
+    rows: pd.DataFrame
+
+
+@dataclass
+class SweepTrend:
+    """One sweep over the nights: per night its best, median and quartiles; the configurations' steps."""
+
+    sweep: str
+    metric: Metric
+    nights: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    best: list[float] = field(default_factory=list)
+    median: list[float] = field(default_factory=list)
+    low: list[float] = field(default_factory=list)
+    high: list[float] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # one per step found in a configuration
+
+
+def read_history(folder: Path) -> list[Night]:
+    """The summaries of ``folder``, oldest first; files not named by a date are left out."""
+    nights = []
+    for path in sorted(folder.glob("*.csv")):
+        match = NIGHT.match(path.stem)
+        if match is None:
+            continue
+        rows = pd.read_csv(path)
+        if {"sweep", "trial", "outcome"} <= set(rows.columns):
+            nights.append(Night(match["date"], match["commit"] or "", rows))
+    return sorted(nights, key=lambda night: night.date)
+
+
+def trends(nights: Sequence[Night], metrics: dict[str, Metric]) -> list[SweepTrend]:
+    """Each sweep's trend over ``nights``; ``metrics`` says which metric (and goal) a sweep is judged by."""
+    found: dict[str, SweepTrend] = {}
+    series: dict[tuple[str, str], dict[int, float]] = {}  # (sweep, configuration) -> night index -> mean
+    for index, night in enumerate(nights):
+        for sweep, rows in night.rows.groupby("sweep", sort=False):
+            metric = metrics.get(str(sweep)) or _guess_metric(rows)
+            column = f"metrics.{metric.name}" if metric else None
+            if metric is None or column not in rows:
+                continue
+            finished = rows[rows["outcome"].isin(["passed", "failed"])]
+            values = pd.to_numeric(finished[column], errors="coerce").dropna()
+            if values.empty:
+                continue
+            trend = found.setdefault(str(sweep), SweepTrend(str(sweep), metric))
+            trend.nights.append(night.date)
+            trend.commits.append(night.commit)
+            trend.best.append(float(values.max() if metric.goal == "maximize" else values.min()))
+            trend.median.append(float(values.median()))
+            trend.low.append(float(values.quantile(0.25)))
+            trend.high.append(float(values.quantile(0.75)))
+            configurations = finished.loc[values.index, "trial"].str.replace(r"(^|-)seed:\d+$", "", regex=True)
+            for configuration, mean in values.groupby(configurations.to_numpy()).mean().items():
+                series.setdefault((str(sweep), str(configuration) or "all"), {})[index] = float(mean)
+    for (sweep, configuration), points in series.items():
+        trend = found[sweep]
+        ordered = sorted(points)
+        values = [points[i] for i in ordered]
+        for at in step_changes(values):
+            before, after = statistics.median(values[:at]), statistics.median(values[at:])
+            change = after - before
+            worse = change < 0 if trend.metric.goal == "maximize" else change > 0
+            trend.steps.append(
+                {
+                    "sweep": sweep,
+                    "configuration": configuration,
+                    "night": nights[ordered[at]].date,
+                    "commit": nights[ordered[at]].commit,
+                    "before": before,
+                    "after": after,
+                    "change": change,
+                    "direction": "worse" if worse else "better",
+                }
+            )
+    return list(found.values())
+
+
+def step_changes(values: Sequence[float]) -> list[int]:
+    """Where a series steps: the indices that start a new level (L1 piecewise-constant fit, noise-scaled penalty)."""
+    if len(values) < 2 * MIN_SEGMENT:
+        return []
+    noise = _noise(values)
+    penalty = PENALTY * noise
+    steps: list[int] = []
+
+    def split(start: int, end: int) -> None:
+        whole = _l1(values[start:end])
+        best, at = whole, None
+        for cut in range(start + MIN_SEGMENT, end - MIN_SEGMENT + 1):
+            cost = _l1(values[start:cut]) + _l1(values[cut:end])
+            if cost < best:
+                best, at = cost, cut
+        if at is not None and whole - best > penalty:
+            steps.append(at)
+            split(start, at)
+            split(at, end)
+
+    split(0, len(values))
+    return sorted(steps)
+
+
+def _l1(values: Sequence[float]) -> float:
+    middle = statistics.median(values)
+    return sum(abs(value - middle) for value in values)
+
+
+def _noise(values: Sequence[float]) -> float:
+    """The series' night-to-night noise: the MAD of successive differences, as a standard deviation."""
+    differences = np.diff(np.asarray(values, dtype=float))
+    mad = float(np.median(np.abs(differences - np.median(differences)))) * 1.4826 / math.sqrt(2)
+    scale = float(np.median(np.abs(values))) if len(values) else 0.0
+    return max(mad, 1e-9 * max(scale, 1.0))
+
+
+def _guess_metric(rows: pd.DataFrame) -> Metric | None:
+    """The first metric column of a sweep without a declared metric: a loss is minimised."""
+    for column in rows.columns:
+        if column.startswith("metrics.") and rows[column].notna().any():
+            name = column.removeprefix("metrics.")
+            lowered = name.lower()
+            return Metric(name, "minimize" if "loss" in lowered or "error" in lowered else "maximize")
+    return None
+
+
+def trends_frame(found: Sequence[SweepTrend]) -> pd.DataFrame:
+    """trends.csv: a row per sweep and night, and a row per step found in a configuration."""
+    rows: list[dict[str, Any]] = []
+    for trend in found:
+        for i, night in enumerate(trend.nights):
+            rows.append(
+                {
+                    "sweep": trend.sweep,
+                    "kind": "night",
+                    "night": night,
+                    "commit": trend.commits[i],
+                    "metric": trend.metric.name,
+                    "best": trend.best[i],
+                    "median": trend.median[i],
+                    "q1": trend.low[i],
+                    "q3": trend.high[i],
+                }
+            )
+        rows.extend({**step, "kind": "step", "metric": trend.metric.name} for step in trend.steps)
+    return pd.DataFrame(rows)
