@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="reports", metavar="DIR", help="Folder to write the report to (default: reports)"
     )
     report.add_argument(
+        "--baseline",
+        metavar="PATH",
+        type=Path,
+        help="summary.csv of an earlier run, for the sweeps' regression gates (as --sweep-baseline)",
+    )
+    report.add_argument(
         "--history",
         metavar="DIR",
         type=Path,
@@ -78,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not records:
         print(f"{PROG}: error: no sweep trials in {', '.join(args.reports)}", file=sys.stderr)
         return 1
+    gates = _gates_of_all_shards(records, gates, args.baseline)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SweepReportWarning)
         try:
@@ -91,6 +98,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in problems:
         print(f"{PROG}: error: {warning.message}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _gates_of_all_shards(
+    records: list[Any], gates: list[dict[str, Any]], baseline: Path | None
+) -> list[dict[str, Any]]:
+    """The gates judged again over the merged repeats, where the sweep files are here; else as the reports say."""
+    import pytest
+
+    from .gates import judge_merged
+    from .records import normalize_record
+    from .settings import load_baseline
+
+    try:
+        loaded = load_baseline(baseline) if baseline else None
+    except pytest.UsageError as exc:
+        raise SystemExit(f"{PROG}: error: {exc}") from None
+    judged = {
+        gate.nodeid: gate.as_record() for gate in judge_merged(map(normalize_record, records), loaded, Path.cwd())
+    }
+    kept = {gate.get("nodeid"): gate for gate in gates if gate.get("nodeid") not in judged}
+    return [*kept.values(), *judged.values()]
 
 
 LARGE = 2000  # trials from which `report` shows its progress

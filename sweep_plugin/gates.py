@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .expressions import EvaluationError, param_names
@@ -82,6 +83,32 @@ class GateResult:
             "metric": self.metric,
             "values": list(self.values),
         }
+
+
+def judge_merged(records: Iterable[Record], baseline: Baseline | None, root: Path) -> list[GateResult]:
+    """The gates of merged reports (CI shards), judged again over all their repeats.
+
+    Each shard judged only the repeats it ran; the sweep files, found from
+    ``root`` (the project root), say what to judge. Sweeps whose file is not
+    there keep the shards' verdicts (the caller's), so this returns only the
+    gates judged here.
+    """
+    from .errors import SweepError
+    from .spec import load_sweep_file
+
+    by_sweep: dict[tuple[str, str], list[Record]] = {}
+    for record in records:
+        by_sweep.setdefault((record["file"], record["sweep"]), []).append(record)
+    judged: list[GateResult] = []
+    for (file, sweep), its in by_sweep.items():
+        try:
+            specs = {spec.name: spec for spec in load_sweep_file(root / file, file)}
+        except (SweepError, OSError):
+            continue
+        spec = specs.get(sweep)
+        if spec is not None and (spec.gate or spec.regression):
+            judged += judge_gates(spec, its, baseline)
+    return judged
 
 
 def configuration_of(trial_id: str) -> tuple[str, int | None]:
