@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sweep_plugin.__main__ import main
-from sweep_plugin.report.trends import step_changes
+from sweep_plugin.report.trends import gate_bars, step_changes
 
 MODEL = """
 def train(config, trial):
@@ -39,14 +39,16 @@ def keep_nights(folder: Path, nights: int = 12, step_at: int = 7) -> None:
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makepyfile(model=MODEL)
     pytester.makefile(
-        ".yaml", sweep_t="experiment: model:train\nparameters:\n  lr: [0.1, 0.3]\nmetric: {name: acc, goal: maximize}\n"
+        ".yaml",
+        sweep_t="experiment: model:train\nparameters:\n  lr: [0.1, 0.3]\nrepeat: 2\n"
+        "metric: {name: acc, goal: maximize}\ngate: [mean(acc) >= 0.6, std(acc) <= 0.1, 0.95 >= max(acc)]\n",
     )
     keep_nights(pytester.path / "history")
     return pytester
 
 
 def test_the_report_command_draws_the_trends_and_finds_the_step(project: pytest.Pytester) -> None:
-    project.runpytest().assert_outcomes(passed=2)
+    project.runpytest().assert_outcomes(passed=6)
     out = project.path / "rebuilt"
     report = str(project.path / "reports" / "report.json")
     assert main(["report", report, "--out", str(out), "--history", str(project.path / "history")]) == 0
@@ -63,9 +65,18 @@ def test_the_report_command_draws_the_trends_and_finds_the_step(project: pytest.
 
 
 def test_a_session_with_sweep_history_adds_the_trends(project: pytest.Pytester) -> None:
-    project.runpytest("--sweep-history", "history").assert_outcomes(passed=2)
+    project.runpytest("--sweep-history", "history").assert_outcomes(passed=6)
     assert (project.path / "reports" / "trends.csv").exists()
     assert "Trends" in (project.path / "reports" / "index.html").read_text()
+
+
+def test_the_gates_bars_on_the_metric_are_drawn() -> None:
+    gates = [
+        {"sweep": "t", "checks": [{"check": "mean(acc) >= 0.6"}, {"check": "std(acc) <= 0.1"}]},
+        {"sweep": "t", "checks": [{"check": "0.95 >= max(acc)"}, {"check": "mean(acc) >= 0.6"}]},
+        {"sweep": "other", "checks": [{"check": "mean(acc) >= 0.1"}]},
+    ]
+    assert gate_bars(gates, "t", "acc") == [("mean(acc) >= 0.6", 0.6, ">="), ("0.95 >= max(acc)", 0.95, "<=")]
 
 
 def test_steps_are_found_where_the_level_moves_and_not_in_noise() -> None:

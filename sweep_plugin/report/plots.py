@@ -634,7 +634,8 @@ def gate_plots(gates: list[dict[str, Any]]) -> Iterator[tuple[str, Callable[[], 
 
 
 def trend_plot(trend: Any) -> Figure | None:
-    """A sweep's metric over the nights: best and median, the middle half of its trials, the steps found."""
+    """A sweep's metric over the nights: best and median, the middle half of its trials, the gate's bars
+    (the failing side shaded), the steps found."""
     if not trend.nights:
         return None
     fig, ax = _figure(figsize=(6.4, 2.8))
@@ -642,6 +643,15 @@ def trend_plot(trend: Any) -> Figure | None:
     ax.fill_between(x, trend.low, trend.high, color=POINT_COLOR, alpha=0.15, linewidth=0, label="middle half")
     ax.plot(x, trend.median, color=MEAN_COLOR, linewidth=1.2, marker="o", markersize=3, label="median")
     ax.plot(x, trend.best, color=POINT_COLOR, linewidth=1.4, marker="o", markersize=3, label="best")
+    if trend.bars:  # the gate's bars in view, the failing side shaded
+        values = [value for _, value, _ in trend.bars]
+        low, high = ax.get_ylim()
+        pad = 0.05 * (max(high, *values) - min(low, *values) or 1.0)
+        low, high = min(low, *values) - pad, max(high, *values) + pad
+        for text, value, op in trend.bars:
+            ax.axhline(value, color="#c62828", linewidth=1.0, linestyle=":", label=f"gate: {text}")
+            ax.axhspan(low if op == ">=" else value, value if op == ">=" else high, color="#c62828", alpha=0.06)
+        ax.set_ylim(low, high)
     for step in trend.steps:
         at = trend.nights.index(step["night"])
         color = "#c62828" if step["direction"] == "worse" else OUTCOME_COLORS["passed"]

@@ -13,10 +13,11 @@ solver). Each step is a row of trends.csv and a mark on the plot.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import SweepError
+from ..expressions import Expression, dotted_name
 from ..records import Metric
 
 NIGHT = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}-?\d{2}(?:-?\d{2})?)?)(?:[-_](?P<commit>[0-9a-f]{6,40}))?")
 PENALTY = 6.0  # a step must save this many noise-widths of L1 cost (2% false steps on 14 flat nights)
 MIN_SEGMENT = 2  # nights on each side of a step
+LEVELS = ("mean", "median", "min", "max")  # gate statistics on the metric's own scale: their bars are drawn
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class SweepTrend:
     low: list[float] = field(default_factory=list)
     high: list[float] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)  # one per step found in a configuration
+    bars: list[tuple[str, float, str]] = field(default_factory=list)  # the gate's bars: (check, value, ">=" or "<=")
 
 
 def read_history(folder: Path) -> list[Night]:
@@ -68,8 +73,11 @@ def read_history(folder: Path) -> list[Night]:
     return sorted(nights, key=lambda night: night.date)
 
 
-def trends(nights: Sequence[Night], metrics: dict[str, Metric]) -> list[SweepTrend]:
-    """Each sweep's trend over ``nights``; ``metrics`` says which metric (and goal) a sweep is judged by."""
+def trends(
+    nights: Sequence[Night], metrics: dict[str, Metric], gates: Sequence[Mapping[str, Any]] = ()
+) -> list[SweepTrend]:
+    """Each sweep's trend over ``nights``; ``metrics`` says which metric (and goal) a sweep is judged by,
+    ``gates`` (this run's) which bars its gate sets on it."""
     found: dict[str, SweepTrend] = {}
     series: dict[tuple[str, str], dict[int, float]] = {}  # (sweep, configuration) -> night index -> mean
     for index, night in enumerate(nights):
@@ -82,7 +90,9 @@ def trends(nights: Sequence[Night], metrics: dict[str, Metric]) -> list[SweepTre
             values = pd.to_numeric(finished[column], errors="coerce").dropna()
             if values.empty:
                 continue
-            trend = found.setdefault(str(sweep), SweepTrend(str(sweep), metric))
+            if str(sweep) not in found:
+                found[str(sweep)] = SweepTrend(str(sweep), metric, bars=gate_bars(gates, str(sweep), metric.name))
+            trend = found[str(sweep)]
             trend.nights.append(night.date)
             trend.commits.append(night.commit)
             trend.best.append(float(values.max() if metric.goal == "maximize" else values.min()))
@@ -113,6 +123,47 @@ def trends(nights: Sequence[Night], metrics: dict[str, Metric]) -> list[SweepTre
                 }
             )
     return list(found.values())
+
+
+def gate_bars(gates: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> list[tuple[str, float, str]]:
+    """The bars a sweep's ``gate:`` sets on ``metric``: ``mean(acc) >= 0.9`` -> ("mean(acc) >= 0.9", 0.9, ">=")."""
+    texts = dict.fromkeys(
+        str(check.get("check")) for gate in gates if gate.get("sweep") == sweep for check in gate.get("checks") or ()
+    )
+    bars = []
+    for text in texts:
+        try:
+            tree = Expression.parse(text, gate=True).tree
+        except SweepError:
+            continue
+        bar = _bar(tree, metric)
+        if bar is not None:
+            bars.append((text, *bar))
+    return bars
+
+
+def _bar(tree: ast.expr, metric: str) -> tuple[float, str] | None:
+    """``stat(metric) >= number`` (or the mirror image) as (number, ">=" or "<=")."""
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1):
+        return None
+    left, op, right = tree.left, tree.ops[0], tree.comparators[0]
+    if isinstance(left, ast.Constant):  # 0.9 <= mean(acc)
+        left, right = right, left
+        op = {ast.LtE: ast.GtE(), ast.Lt: ast.Gt(), ast.GtE: ast.LtE(), ast.Gt: ast.Lt()}.get(type(op), op)
+    reads = (  # a statistic of the metric's level: std is on another scale
+        isinstance(left, ast.Call)
+        and isinstance(left.func, ast.Name)
+        and left.func.id in LEVELS
+        and len(left.args) == 1
+        and dotted_name(left.args[0]) == metric
+    )
+    if not reads or not isinstance(right, ast.Constant) or not isinstance(right.value, int | float):
+        return None
+    if isinstance(op, ast.GtE | ast.Gt):
+        return float(right.value), ">="
+    if isinstance(op, ast.LtE | ast.Lt):
+        return float(right.value), "<="
+    return None
 
 
 def step_changes(values: Sequence[float]) -> list[int]:

@@ -99,7 +99,7 @@ def write_report(
                 results.append(result)
         trends: tuple[list[Any], dict[str, bytes]] | None = None
         if history is not None:
-            trends = writer.guard("trends", _write_trends, writer, history, sweeps)
+            trends = writer.guard("trends", _write_trends, writer, history, sweeps, gates)
         page = writer.guard(
             "index.html", html.render_index, results, writer.notes, gates, gate_images, trends or ([], {})
         )
@@ -136,12 +136,14 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
     return data, images
 
 
-def _write_trends(writer: _Writer, history: Path, sweeps: list[Sweep]) -> tuple[list[Any], dict[str, bytes]]:
+def _write_trends(
+    writer: _Writer, history: Path, sweeps: list[Sweep], gates: Sequence[Mapping[str, Any]]
+) -> tuple[list[Any], dict[str, bytes]]:
     """trends.csv and a plot per sweep from the summaries in ``history``; (the trends, their PNGs) for the page."""
     from . import plots, tables, trends
 
     metrics = {sweep.name: metric for sweep in sweeps if (metric := sweep.metric) is not None}
-    found = trends.trends(trends.read_history(history), metrics)
+    found = trends.trends(trends.read_history(history), metrics, gates)
     writer.file("trends.csv", tables.write_csv, trends.trends_frame(found), writer.out_dir / "trends.csv")
     images = {}
     for name, render in plots.trend_plots(found):
