@@ -89,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always", SweepReportWarning)
         try:
             with _progress(records) as progress:
-                write_report(records, args.out, gates=gates, progress=progress, history=args.history)
+                merged = _merged_json(records, gates)
+                write_report(records, args.out, merged, gates=gates, progress=progress, history=args.history)
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1
@@ -119,6 +120,16 @@ def _gates_of_all_shards(
     }
     kept = {gate.get("nodeid"): gate for gate in gates if gate.get("nodeid") not in judged}
     return [*kept.values(), *judged.values()]
+
+
+def _merged_json(records: list[Any], gates: list[dict[str, Any]]) -> str:
+    """report.json of the merged report: each trial and gate a test with its record as metadata, as the
+    plugin writes them, so that ``show`` and ``report`` read it like a session's."""
+    import time
+
+    tests = [{"nodeid": r["nodeid"], "outcome": r["outcome"], "metadata": r} for r in records]
+    tests += [{"nodeid": g.get("nodeid"), "outcome": g.get("outcome"), "metadata": g} for g in gates]
+    return json.dumps({"created": time.time(), "merged": True, "tests": tests}, default=str)
 
 
 LARGE = 2000  # trials from which `report` shows its progress

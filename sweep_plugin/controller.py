@@ -90,7 +90,7 @@ class SweepController:
             self.trials_found_now()
         if not self.estimated:  # every worker collects alike: the first one's ids are the session's
             trials = [nodeid for nodeid in ids if "[" in nodeid and self.settings.is_sweep_file(nodeid)]
-            workers = int(getattr(self.config.option, "numprocesses", 1) or 1)
+            workers = int(getattr(node, "workerinput", {}).get("workercount", 1))
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             for line in self._estimate(trials, workers):
                 if reporter is not None:
@@ -106,7 +106,7 @@ class SweepController:
             return []
         store = ResultStore(self.settings.store_path)
         try:
-            durations = store.durations(before=self.context.run.started)
+            durations = store.durations(trials, before=self.context.run.started)
         except StoreError:
             return []
         finally:

@@ -44,7 +44,7 @@ def parse_resources(raw: object, gpus_per_trial: object = None) -> Resources:
     if unknown:
         raise SweepError(f"unknown key {unknown[0]!r} (resources take {', '.join(RESOURCE_KEYS)})")
     memory = raw.get("memory_gb", 0)
-    if isinstance(memory, bool) or not isinstance(memory, int | float) or memory < 0:
+    if isinstance(memory, bool) or not isinstance(memory, int | float) or not 0 <= memory < float("inf"):
         raise SweepError(f"must be a number of GB >= 0, not {memory!r}", key="memory_gb")
     gpus = raw.get("gpus", gpus_per_trial if gpus_per_trial is not None else 0)
     if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
@@ -57,8 +57,8 @@ def find_devices(configured: str | None) -> list[str]:
     already narrows this run to, else ``nvidia-smi``'s, else none."""
     if configured is not None and configured.strip():
         return configured.replace(",", " ").split()
-    if os.environ.get(ENV, "").strip():
-        return os.environ[ENV].replace(",", " ").split()
+    if ENV in os.environ:  # set, even empty ("" hides every GPU): the run's own choice
+        return [device for device in os.environ[ENV].replace(",", " ").split() if device != "-1"]
     tool = shutil.which("nvidia-smi")
     if tool is None:
         return []
@@ -89,14 +89,17 @@ def worker_number(worker_id: str) -> int | None:
 
 
 def auto_workers(cpus: int, free_memory_gb: float | None, devices: int, needs: Iterable[Resources]) -> int:
-    """How many workers fit: CPUs, then memory and GPUs for the most demanding sweep's trials."""
+    """How many workers fit: CPUs, then memory and GPUs for the most demanding sweep's trials.
+
+    With no GPU at all, the GPU trials will be skipped: they do not narrow the others' workers.
+    """
     needs = list(needs)
     limits = [max(1, cpus)]
     memory = max((need.memory_gb for need in needs), default=0.0)
     if memory > 0 and free_memory_gb is not None:
         limits.append(int(free_memory_gb // memory))
     gpus = max((need.gpus for need in needs), default=0)
-    if gpus > 0:
+    if gpus > 0 and devices > 0:
         limits.append(devices // gpus)
     return max(1, min(limits))
 

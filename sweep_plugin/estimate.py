@@ -29,7 +29,8 @@ class Estimate:
         if self.unknown:
             notes.append(f"{self.unknown} with no history left out")
         workers = f"{self.workers} worker{'s' if self.workers > 1 else ''}"
-        return f"sweeps: about {_duration(self.seconds)} for {self.trials} trials on {workers} ({'; '.join(notes)})"
+        trials = f"{self.trials} trial{'s' if self.trials != 1 else ''}"
+        return f"sweeps: about {_duration(self.seconds)} for {trials} on {workers} ({'; '.join(notes)})"
 
 
 def estimate(nodeids: Sequence[str], durations: Mapping[str, float], workers: int) -> Estimate | None:

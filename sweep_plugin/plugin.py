@@ -139,13 +139,18 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     from .devices import auto_workers, cpu_count, find_devices, free_memory_gb
+    from .settings import gpus_option
     from .spec import sweep_resources
 
-    needs = sweep_resources(config.args, config.invocation_params.dir, str(config.getini("sweep_files")).split())
+    needs = sweep_resources(
+        config.args,
+        config.invocation_params.dir,
+        str(config.getini("sweep_files")).split(),
+        [str(glob) for glob in config.getini("norecursedirs")],
+    )
     if needs is None:
         return None
-    configured = config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None
-    devices = find_devices(configured) if any(need.gpus for need in needs) else []
+    devices = find_devices(gpus_option(config)) if any(need.gpus for need in needs) else []
     return auto_workers(cpu_count(), free_memory_gb(), len(devices), needs)
 
 

@@ -158,9 +158,14 @@ def read_settings(config: pytest.Config) -> Settings:
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
         storage=_storage(config),
         mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
-        gpus=config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None,
+        gpus=gpus_option(config),
         history=_path(config, "history"),
     )
+
+
+def gpus_option(config: pytest.Config) -> str | None:
+    """``--sweep-gpus`` over ``sweep_gpus``; None when neither lists devices (read before `read_settings`)."""
+    return config.getoption("sweep_gpus") or str(config.getini("sweep_gpus")).strip() or None
 
 
 def _storage(config: pytest.Config) -> str:

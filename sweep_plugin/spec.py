@@ -8,7 +8,9 @@ max``) instead of failing every trial later.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import functools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,15 +158,28 @@ def default_name(path: Path) -> str:
     return safe_name(stem.removeprefix("sweep_") or stem) or "sweep"
 
 
-def sweep_resources(args: Sequence[str], start: Path, patterns: Sequence[str]) -> list[Resources] | None:
-    """What the trials of the sweep files under ``args`` need (for ``-n auto``); None if there are none."""
+def sweep_resources(
+    args: Sequence[str], start: Path, patterns: Sequence[str], skip: Sequence[str] = ()
+) -> list[Resources] | None:
+    """What the trials of the sweep files under ``args`` need (for ``-n auto``); None if there are none.
+
+    One walk per folder, past hidden folders and those ``skip`` (pytest's ``norecursedirs``) matches.
+    """
     files: list[Path] = []
     for arg in args:
         path = start / arg.split("::", 1)[0]
         if path.is_file() and path.suffix in (".yaml", ".yml"):
             files.append(path)
         elif path.is_dir():
-            files += [found for pattern in patterns for found in sorted(path.rglob(pattern)) if found.is_file()]
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = [
+                    name
+                    for name in subfolders
+                    if not name.startswith(".") and not any(fnmatch.fnmatch(name, glob) for glob in skip)
+                ]
+                files += [
+                    Path(folder) / name for name in sorted(names) if any(fnmatch.fnmatch(name, p) for p in patterns)
+                ]
     needs = []
     for file in dict.fromkeys(files):
         try:

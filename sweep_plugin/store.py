@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS trials (
     PRIMARY KEY (session, nodeid)
 );
 CREATE INDEX IF NOT EXISTS trials_by_hash ON trials (hash, finished_at);
+CREATE INDEX IF NOT EXISTS trials_by_nodeid ON trials (nodeid, finished_at);
 CREATE TABLE IF NOT EXISTS steps (
     session TEXT NOT NULL,
     sweep TEXT NOT NULL,
@@ -51,6 +52,16 @@ SELECT wanted.hash, (
         AND finished_at < ?
     ORDER BY finished_at DESC LIMIT 1
 ) FROM wanted
+"""
+
+
+_LATEST_DURATION = """
+SELECT wanted_ids.nodeid, (
+    SELECT json_extract(record, '$.duration_s') FROM trials
+    WHERE trials.nodeid = wanted_ids.nodeid AND outcome IN ('passed', 'failed', 'pruned', 'timeout')
+        AND finished_at < ?
+    ORDER BY finished_at DESC LIMIT 1
+) FROM wanted_ids
 """
 
 
@@ -130,14 +141,18 @@ class ResultStore:
                 connection.execute("COMMIT")
         return {digest: record for digest, record in rows if record is not None}
 
-    def durations(self, before: float) -> dict[str, float]:
-        """Each node id's newest duration stored before ``before`` (any session, any outcome that took time)."""
-        query = (
-            "SELECT nodeid, json_extract(record, '$.duration_s') FROM trials"
-            " WHERE finished_at < ? AND outcome IN ('passed', 'failed', 'pruned') ORDER BY finished_at"
-        )
+    def durations(self, nodeids: Iterable[str], before: float) -> dict[str, float]:
+        """The newest duration of each of ``nodeids`` stored before ``before`` (any session; a trial that ran
+        its course: passed, failed, pruned or timed out), through the node id index."""
         with self._guard() as connection:
-            rows = connection.execute(query, (before,)).fetchall()
+            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_ids (nodeid TEXT PRIMARY KEY)")
+            connection.execute("BEGIN")
+            try:
+                connection.execute("DELETE FROM wanted_ids")
+                connection.executemany("INSERT OR IGNORE INTO wanted_ids VALUES (?)", ((n,) for n in nodeids))
+                rows = connection.execute(_LATEST_DURATION, (before,)).fetchall()
+            finally:
+                connection.execute("COMMIT")
         return {nodeid: float(seconds) for nodeid, seconds in rows if isinstance(seconds, int | float) and seconds >= 0}
 
     def session_records(self, session: str) -> list[dict[str, Any]]:

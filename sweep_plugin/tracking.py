@@ -15,9 +15,10 @@ in the warnings summary, that tracking stopped.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
+import re
+import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ PARENT_TAG = "sweep_plugin.parent"
 SESSION_TAG = "sweep_plugin.session"
 SWEEP_TAG = "sweep_plugin.sweep"
 STATUS = {"passed": "FINISHED", "failed": "FAILED", "pruned": "KILLED", "skipped": "KILLED"}  # else FAILED
-MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
+_NOT_MLFLOW = re.compile(r"[^\w\-. /:]")
 RETRIES = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}  # unless the user set them
 
 
@@ -95,13 +96,11 @@ class Tracker:
         }
         run = self.client.create_run(self.experiment, run_name=str(record["trial"]), tags=tags)
         run_id = run.info.run_id
-        params = [Param(str(k), _param_text(v)) for k, v in record["params"].items()]
-        metrics = [Metric(name, value, 0, step) for name, value, step in history_points(record)]
-        metrics += [Metric(name, value, 0, final_step(record)) for name, value in final_metrics(record)]
-        for start in range(0, max(len(params), len(metrics), 1), MAX_BATCH):
-            self.client.log_batch(
-                run_id, metrics=metrics[start : start + MAX_BATCH], params=params[start : start + MAX_BATCH]
-            )
+        now = int(time.time() * 1000)
+        params = [Param(mlflow_name(k), _param_text(v)) for k, v in record["params"].items()]
+        metrics = [Metric(mlflow_name(name), value, now, step) for name, value, step in history_points(record)]
+        metrics += [Metric(mlflow_name(name), value, now, final_step(record)) for name, value in final_metrics(record)]
+        self.client.log_batch(run_id, metrics=metrics, params=params)  # (MLflow splits it into allowed sizes)
         folder = self.report_dir / str(record.get("dir") or "")  # (the record's folder is relative to the report)
         if record.get("dir") and folder.is_dir() and any(folder.iterdir()):
             self.client.log_artifacts(run_id, str(folder))
@@ -113,15 +112,8 @@ class Tracker:
         if key not in self._parents:
             self.experiment  # noqa: B018 - made first: it takes the lock itself
             with self._locked():
-                self._parents[key] = self._find_parent(key) or self._make_parent(key, record)
+                self._parents[key] = self.parents().get(key) or self._make_parent(key, record)
         return self._parents[key]
-
-    def _find_parent(self, key: str) -> str | None:
-        query = f"tags.`{PARENT_TAG}` = 'true' and tags.`{SESSION_TAG}` = '{self.session}'"
-        for run in self.client.search_runs([self.experiment], filter_string=query, max_results=1000):
-            if run.data.tags.get(SWEEP_TAG) == key:
-                return str(run.info.run_id)
-        return None
 
     def _make_parent(self, key: str, record: Mapping[str, Any]) -> str:
         tags = {PARENT_TAG: "true", SESSION_TAG: self.session, SWEEP_TAG: key, "sweep_plugin.file": str(record["file"])}
@@ -162,16 +154,12 @@ class Tracker:
             failed = any(r["outcome"] not in ("passed", "pruned", "skipped") for r in its)
             self.client.set_terminated(run_id, "FAILED" if failed else "FINISHED")
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """One process at a time makes an experiment or a parent run (xdist workers share the folder)."""
+        from .report.publish import exclusive
+
         self.report_dir.mkdir(parents=True, exist_ok=True)
-        with (self.report_dir / ".mlflow.lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return exclusive(self.report_dir / ".mlflow.lock")
 
 
 def sweep_key(record: Mapping[str, Any]) -> str:
@@ -186,10 +174,20 @@ def sweep_folder(records: list[Mapping[str, Any]]) -> str | None:
     return None
 
 
+def mlflow_name(name: object) -> str:
+    """A metric or parameter name MLflow takes: letters, digits and ``_ - . / :`` and spaces; others become ``_``."""
+    return _NOT_MLFLOW.sub("_", str(name)) or "_"
+
+
+def _step(entry: Mapping[str, Any], index: int) -> int:
+    step = entry.get("step", index)
+    return int(step) if isinstance(step, int | float) and float(step).is_integer() else index
+
+
 def history_points(record: Mapping[str, Any]) -> Iterator[tuple[str, float, int]]:
     """Every finite logged value as (metric, value, step)."""
     for index, entry in enumerate(record.get("history") or ()):
-        step = int(entry.get("step", index))
+        step = _step(entry, index)
         for name, value in entry.items():
             if name != "step" and finite(value) is not None:
                 yield str(name), float(value), step
@@ -206,7 +204,7 @@ def final_metrics(record: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
 
 
 def final_step(record: Mapping[str, Any]) -> int:
-    steps = [int(entry.get("step", index)) for index, entry in enumerate(record.get("history") or ())]
+    steps = [_step(entry, index) for index, entry in enumerate(record.get("history") or ())]
     return max(steps) + 1 if steps else 0
 
 

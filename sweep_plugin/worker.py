@@ -10,6 +10,7 @@ kills its worker is still known by its parameters.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Generator
 from typing import Any
@@ -46,6 +47,9 @@ def worker_devices(config: pytest.Config, configured: str | None) -> list[str]:
     return worker_share(devices, number, int(workerinput.get("workercount", 1)))
 
 
+_DEVICES_BEFORE = pytest.StashKey[str | None]()
+
+
 class SweepWorker:
     """Runs where trials run (the only process without xdist, each worker with it)."""
 
@@ -58,8 +62,7 @@ class SweepWorker:
         self.steps = self.store or ResultStore(MEMORY)  # where logged values wait for pruning
         self.hidden_warned: set[tuple[str, str]] = set()
         self.sweeps: list[SweepRun] = []  # every sweep collected here
-        self.devices = worker_devices(config, self.settings.gpus)
-        if self.devices and hasattr(config, "workerinput"):  # this worker's share, for everything it runs
+        if hasattr(config, "workerinput") and self.devices:  # this worker's share, for everything it runs
             os.environ[ENV] = ",".join(self.devices)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -113,20 +116,36 @@ class SweepWorker:
         case = case_of(item)
         if case is not None:
             start_trial(item, case, self.steps, self.context.run.session)
-            self._give_devices(case.sweep.spec.resources.gpus)
+            self._give_devices(item, case.sweep.spec.resources.gpus)
 
-    def _give_devices(self, gpus: int) -> None:
-        """``CUDA_VISIBLE_DEVICES`` for the trial: its share of this worker's devices (all of them for none asked)."""
+    def _give_devices(self, item: pytest.Item, gpus: int) -> None:
+        """Narrow ``CUDA_VISIBLE_DEVICES`` to the trial's devices; `pytest_runtest_teardown` puts it back."""
         if gpus == 0:
-            if self.devices:
-                os.environ[ENV] = ",".join(self.devices)
             return
-        if not self.devices:
+        devices = self.devices
+        if not devices:
             pytest.skip(f"needs {gpus} GPU{'s' if gpus > 1 else ''} and none was found (sweep_gpus, nvidia-smi)")
         try:
-            os.environ[ENV] = ",".join(trial_devices(self.devices, gpus))
+            given = ",".join(trial_devices(devices, gpus))
         except SweepError as exc:
             raise TrialError(str(exc)) from None
+        item.stash[_DEVICES_BEFORE] = os.environ.get(ENV)
+        os.environ[ENV] = given
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """The worker's ``CUDA_VISIBLE_DEVICES`` again after a trial that narrowed it."""
+        if _DEVICES_BEFORE in item.stash:
+            before = item.stash[_DEVICES_BEFORE]
+            if before is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = before
+
+    @functools.cached_property
+    def devices(self) -> list[str]:
+        """The GPUs this process may give its trials (looked up on first need)."""
+        return worker_devices(self.config, self.settings.gpus)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -142,3 +142,19 @@ def test_a_run_narrowed_by_cuda_visible_devices_shares_those(
     project.makefile(".yaml", sweep_g="experiment: seen:train\nparameters:\n  x: [1, 2]\n")
     project.runpytest("-n", "2").assert_outcomes(passed=2)
     assert {s["devices"] for s in seen(project, "g")} <= {"3", "5"}
+
+
+def test_a_trials_devices_do_not_outlive_it(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_g="experiment: seen:train\nparameters:\n  x: [1]\nresources: {gpus: 1}\n")
+    project.makepyfile(
+        test_z="import os\n\ndef test_after():\n    assert os.environ.get('CUDA_VISIBLE_DEVICES') is None\n"
+    )
+    project.runpytest_subprocess("--sweep-gpus", "0,1", "-p", "no:randomly").assert_outcomes(passed=2)
+    assert [s["devices"] for s in seen(project, "g")] == ["0"]
+
+
+def test_an_empty_cuda_visible_devices_hides_every_gpu(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, "")
+    assert find_devices(None) == []

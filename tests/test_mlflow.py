@@ -12,7 +12,7 @@ mlflow = pytest.importorskip("mlflow")
 EXPERIMENT = """
 def train(config, trial):
     for step in range(3):
-        trial.log(step=step, acc=config["training"]["lr"] * (step + 1))
+        trial.log(step=step, acc=config["training"]["lr"] * (step + 1), **{"top@1": 0.5})
     (trial.dir / "model.txt").write_text("weights")
     if config["training"]["lr"] > 0.25:
         return {"acc": 0.1}
@@ -50,6 +50,7 @@ def test_each_trial_is_a_run_nested_in_its_sweeps_run(project: pytest.Pytester, 
     assert sorted(children.index) == ["lr:0.1", "lr:0.2", "lr:0.3"]
     assert children.loc["lr:0.2", "params.training.lr"] == "0.2"  # dotted parameter names
     assert children.loc["lr:0.1", "metrics.loss"] == 0.25
+    assert children.loc["lr:0.1", "metrics.top_1"] == 0.5  # a name MLflow refuses, made one it takes
     assert children.loc["lr:0.3", "tags.sweep_plugin.outcome"] == "failed"
     assert children.loc["lr:0.3", "tags.sweep_plugin.message"].startswith("sweep_t.yaml:5: acc >= 0.5: acc = 0.1")
     assert children.loc["lr:0.3", "status"] == "FAILED"

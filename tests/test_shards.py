@@ -46,3 +46,7 @@ def test_shards_merge_into_one_report_with_gates_over_all_repeats(pytester: pyte
         if "::gate[" in test["nodeid"]
     ]
     assert "skipped" in shard_gates  # a shard alone could not judge a configuration it ran in part
+    assert main(["show", str(pytester.path / "merged"), "--json"]) == 0  # the merged report.json reads back
+    again = pytester.path / "again"
+    assert main(["report", str(pytester.path / "merged" / "report.json"), "--out", str(again)]) == 0
+    assert (again / "gates.csv").read_text() == (pytester.path / "merged" / "gates.csv").read_text()

@@ -27,7 +27,16 @@ def keep_nights(folder: Path, nights: int = 12, step_at: int = 7) -> None:
             for seed in range(2):
                 drop = 0.05 if lr == 0.1 and night >= step_at else 0.0
                 acc = level - drop + rng.normal(0, 0.004)
-                rows.append({"sweep": "t", "trial": f"lr:{lr}-seed:{seed}", "outcome": "passed", "metrics.acc": acc})
+                rows.append(
+                    {
+                        "sweep": "t",
+                        "trial": f"lr:{lr}-seed:{seed}",
+                        "outcome": "passed",
+                        "params.lr": lr,
+                        "params.seed": seed,
+                        "metrics.acc": acc,
+                    }
+                )
         path = folder / f"2026-11-{night + 1:02d}-abc{night:04d}.csv"
         with path.open("w", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=list(rows[0]))
@@ -77,6 +86,18 @@ def test_the_gates_bars_on_the_metric_are_drawn() -> None:
         {"sweep": "other", "checks": [{"check": "mean(acc) >= 0.1"}]},
     ]
     assert gate_bars(gates, "t", "acc") == [("mean(acc) >= 0.6", 0.6, ">="), ("0.95 >= max(acc)", 0.95, "<=")]
+
+
+def test_odd_files_in_the_history_are_left_out(project: pytest.Pytester) -> None:
+    history = project.path / "history"
+    (history / "2026-11-20-deadbeef.csv").write_text("")
+    (history / "2026-11-21.csv").write_bytes(b"\xff\xfe not a csv")
+    (history / "notes.csv").write_text("sweep,trial\n")
+    (history / "2026-11-22.csv").write_text("sweep,trial,outcome,metrics.acc\nt,1,passed,0.5\n")  # a numeric id
+    project.runpytest("--sweep-history", "history").assert_outcomes(passed=6)
+    with (project.path / "reports" / "trends.csv").open() as file:
+        nights = [row["night"] for row in csv.DictReader(file) if row["kind"] == "night"]
+    assert nights[-1] == "2026-11-22" and "2026-11-20" not in nights
 
 
 def test_steps_are_found_where_the_level_moves_and_not_in_noise() -> None:

@@ -56,7 +56,7 @@ def staging_folder(out: Path) -> Iterator[Path]:
 def publish(staging: Path, out: Path, files: Iterable[Path], stale: Iterable[Path]) -> list[Path]:
     """Move ``files`` (relative to ``staging``) into ``out`` and delete ``stale`` ones; the paths now in place."""
     placed = []
-    with _exclusive(out / LOCK_FILE), _signals_held():
+    with exclusive(out / LOCK_FILE), _signals_held():
         for relative in files:
             target = out / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,7 @@ def publish(staging: Path, out: Path, files: Iterable[Path], stale: Iterable[Pat
 
 
 @contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
+def exclusive(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; elsewhere no lock)."""
     try:
         import fcntl

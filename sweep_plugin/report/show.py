@@ -30,6 +30,13 @@ OUTCOME_STYLES = {
 }
 
 
+def escape(text: str) -> str:
+    """``text`` shown as it is: Rich reads ``[...]`` in a string as markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def summaries(report_dir: Path, sweep: str | None = None) -> dict[str, Any]:
     """The report's content as plain data: one entry per sweep (``sweep``: that one only), and the gates."""
     from .analysis import analyse
@@ -112,16 +119,16 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
 
 def _top_table(sweep: Mapping[str, Any], metric: Mapping[str, Any], table_type: Any) -> Any:
     params = sorted({name for trial in sweep["top"] for name in trial["params"]})
-    table = table_type(title=f"top {len(sweep['top'])} by {metric['name']} ({metric['goal']})", title_justify="left")
+    title = escape(f"top {len(sweep['top'])} by {metric['name']} ({metric['goal']})")
+    table = table_type(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("trial", overflow="fold")
-    table.add_column(metric["name"], justify="right")
+    table.add_column(escape(metric["name"]), justify="right")
     for name in params:
-        table.add_column(name, justify="right")
+        table.add_column(escape(name), justify="right")
     for rank, trial in enumerate(sweep["top"], 1):
-        table.add_row(
-            str(rank), trial["trial"], f"{trial['value']:.6g}", *(_cell(trial["params"].get(p)) for p in params)
-        )
+        cells = [escape(_cell(trial["params"].get(p))) for p in params]
+        table.add_row(str(rank), escape(trial["trial"]), f"{trial['value']:.6g}", *cells)
     return table
 
 
@@ -131,7 +138,7 @@ def _importance_table(importance: Mapping[str, float], table_type: Any) -> Any:
     table.add_column("share", justify="right")
     table.add_column("")
     for name, share in importance.items():
-        table.add_row(name, f"{share:.0%}", "\u2588" * max(1, round(share * 30)) if share > 0 else "")
+        table.add_row(escape(name), f"{share:.0%}", "\u2588" * max(1, round(share * 30)) if share > 0 else "")
     return table
 
 
@@ -145,9 +152,10 @@ def _gates_table(gates: Sequence[Mapping[str, Any]], table_type: Any) -> Any:
     for gate in sorted(gates, key=lambda g: order.get(str(g.get("outcome")), 3)):
         outcome = str(gate.get("outcome"))
         checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
-        lines = "\n".join(f"{c.get('check')}: {c.get('detail')}".strip(": ") for c in checks)
+        lines = escape("\n".join(f"{c.get('check')}: {c.get('detail')}".strip(": ") for c in checks))
         style = {"failed": "red", "passed": "green"}.get(outcome, "grey50")
-        table.add_row(str(gate.get("sweep")), str(gate.get("configuration")), f"[{style}]{outcome}[/]", lines)
+        sweep, configuration = escape(str(gate.get("sweep"))), escape(str(gate.get("configuration")))
+        table.add_row(sweep, configuration, f"[{style}]{escape(outcome)}[/]", lines)
     return table
 
 

@@ -67,7 +67,10 @@ def read_history(folder: Path) -> list[Night]:
         match = NIGHT.match(path.stem)
         if match is None:
             continue
-        rows = pd.read_csv(path)
+        try:
+            rows = pd.read_csv(path, dtype={"sweep": str, "trial": str, "outcome": str})
+        except (ValueError, OSError, UnicodeDecodeError):  # an empty, cut-off or foreign file: not a night
+            continue
         if {"sweep", "trial", "outcome"} <= set(rows.columns):
             nights.append(Night(match["date"], match["commit"] or "", rows))
     return sorted(nights, key=lambda night: night.date)
@@ -99,9 +102,8 @@ def trends(
             trend.median.append(float(values.median()))
             trend.low.append(float(values.quantile(0.25)))
             trend.high.append(float(values.quantile(0.75)))
-            configurations = finished.loc[values.index, "trial"].str.replace(r"(^|-)seed:\d+$", "", regex=True)
-            for configuration, mean in values.groupby(configurations.to_numpy()).mean().items():
-                series.setdefault((str(sweep), str(configuration) or "all"), {})[index] = float(mean)
+            for configuration, mean in _configuration_means(finished.loc[values.index], values).items():
+                series.setdefault((str(sweep), configuration), {})[index] = mean
     for (sweep, configuration), points in series.items():
         trend = found[sweep]
         ordered = sorted(points)
@@ -164,6 +166,17 @@ def _bar(tree: ast.expr, metric: str) -> tuple[float, str] | None:
     if isinstance(op, ast.LtE | ast.Lt):
         return float(right.value), "<="
     return None
+
+
+def _configuration_means(rows: pd.DataFrame, values: pd.Series) -> dict[str, float]:
+    """The mean metric of each configuration (the trials' parameters but ``seed``), named by a trial id
+    without its ``seed:N`` (``all`` when only the seed varies)."""
+    params = [column for column in rows.columns if column.startswith("params.") and column != "params.seed"]
+    keys = rows[params].astype(str).agg("|".join, axis=1) if params else pd.Series("", index=rows.index)
+    names = rows["trial"].astype(str).str.replace(r"(^|-)seed:\d+$", "", regex=True).replace("", "all")
+    means = values.groupby(keys.to_numpy()).mean()
+    first_name = names.groupby(keys.to_numpy()).first()
+    return {str(first_name[key]): float(mean) for key, mean in means.items()}
 
 
 def step_changes(values: Sequence[float]) -> list[int]:
