@@ -46,9 +46,9 @@ CREATE TABLE IF NOT EXISTS steps (
 
 # Per hash asked for, the newest finished record: one walk back along the (hash, finished_at) index.
 _LATEST_FINISHED = f"""
-SELECT wanted.hash, (
+SELECT wanted.key, (
     SELECT record FROM trials
-    WHERE trials.hash = wanted.hash AND outcome IN ({", ".join(f"'{outcome}'" for outcome in sorted(FINISHED))})
+    WHERE trials.hash = wanted.key AND outcome IN ({", ".join(f"'{outcome}'" for outcome in sorted(FINISHED))})
         AND finished_at < ?
     ORDER BY finished_at DESC LIMIT 1
 ) FROM wanted
@@ -56,12 +56,12 @@ SELECT wanted.hash, (
 
 
 _LATEST_DURATION = """
-SELECT wanted_ids.nodeid, (
+SELECT wanted.key, (
     SELECT json_extract(record, '$.duration_s') FROM trials
-    WHERE trials.nodeid = wanted_ids.nodeid AND outcome IN ('passed', 'failed', 'pruned', 'timeout')
+    WHERE trials.nodeid = wanted.key AND outcome IN ('passed', 'failed', 'pruned', 'timeout')
         AND finished_at < ?
     ORDER BY finished_at DESC LIMIT 1
-) FROM wanted_ids
+) FROM wanted
 """
 
 
@@ -130,30 +130,26 @@ class ResultStore:
         for, not the store's age; records stay JSON text, for resume to decode
         only the ones it reuses.
         """
-        with self._guard() as connection:
-            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (hash TEXT PRIMARY KEY)")
-            connection.execute("BEGIN")
-            try:
-                connection.execute("DELETE FROM wanted")
-                connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((digest,) for digest in hashes))
-                rows = connection.execute(_LATEST_FINISHED, (before,)).fetchall()
-            finally:
-                connection.execute("COMMIT")
+        rows = self._per_key(_LATEST_FINISHED, hashes, before)
         return {digest: record for digest, record in rows if record is not None}
 
     def durations(self, nodeids: Iterable[str], before: float) -> dict[str, float]:
         """The newest duration of each of ``nodeids`` stored before ``before`` (any session; a trial that ran
         its course: passed, failed, pruned or timed out), through the node id index."""
+        rows = self._per_key(_LATEST_DURATION, nodeids, before)
+        return {nodeid: float(seconds) for nodeid, seconds in rows if isinstance(seconds, int | float) and seconds >= 0}
+
+    def _per_key(self, query: str, keys: Iterable[str], before: float) -> list[tuple[Any, ...]]:
+        """``query`` (one row per row of the temp table ``wanted``) for ``keys``, in one transaction."""
         with self._guard() as connection:
-            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_ids (nodeid TEXT PRIMARY KEY)")
+            connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key TEXT PRIMARY KEY)")
             connection.execute("BEGIN")
             try:
-                connection.execute("DELETE FROM wanted_ids")
-                connection.executemany("INSERT OR IGNORE INTO wanted_ids VALUES (?)", ((n,) for n in nodeids))
-                rows = connection.execute(_LATEST_DURATION, (before,)).fetchall()
+                connection.execute("DELETE FROM wanted")
+                connection.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in keys))
+                return list(connection.execute(query, (before,)).fetchall())
             finally:
                 connection.execute("COMMIT")
-        return {nodeid: float(seconds) for nodeid, seconds in rows if isinstance(seconds, int | float) and seconds >= 0}
 
     def session_records(self, session: str) -> list[dict[str, Any]]:
         """Every record one session stored, in the order they finished."""

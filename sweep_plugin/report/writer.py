@@ -88,7 +88,9 @@ def write_report(
         gate_images: dict[str, bytes] = {}
         if gates:
             writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
-            gate_images = _write_gate_plots(writer, [dict(gate) for gate in gates])
+            from . import plots
+
+            gate_images = _write_plots(writer, plots.gate_plots([dict(gate) for gate in gates]))
         sweeps = group_sweeps(records)
         results = []
         for sweep in sweeps:
@@ -145,21 +147,15 @@ def _write_trends(
     metrics = {sweep.name: metric for sweep in sweeps if (metric := sweep.metric) is not None}
     found = trends.trends(trends.read_history(history), metrics, gates)
     writer.file("trends.csv", tables.write_csv, trends.trends_frame(found), writer.out_dir / "trends.csv")
-    images = {}
-    for name, render in plots.trend_plots(found):
-        png = writer.guard(name, render)
-        if png:
-            images[name] = png
-            writer.file(name, tables.atomic_write, writer.out_dir / name, png)
-    return found, images
+    return found, _write_plots(writer, plots.trend_plots(found))
 
 
-def _write_gate_plots(writer: _Writer, gates: list[dict[str, Any]]) -> dict[str, bytes]:
-    """One plot of the gates' intervals per sweep, beside gates.csv; their PNGs by file name for the page."""
-    from . import plots, tables
+def _write_plots(writer: _Writer, renders: Iterable[tuple[str, Callable[[], bytes | None]]]) -> dict[str, bytes]:
+    """Each plot that draws, written at the report's top; their PNGs by file name, for the page."""
+    from . import tables
 
     images = {}
-    for name, render in plots.gate_plots(gates):
+    for name, render in renders:
         png = writer.guard(name, render)
         if png:
             images[name] = png
