@@ -31,7 +31,7 @@ HELP = {
     "report_dir": "Folder for the sweep report (default: reports/ under the rootdir)",
     "no_report": "Write no sweep report files (trial results still go to the result store)",
     "resume": "Reuse stored results of finished trials with an identical config; run the rest",
-    "baseline": "A summary.csv of an earlier run: baseline.<metric> in expect reads its values",
+    "baseline": "A summary.csv of an earlier run: baseline.<metric> in expect reads it, regression: compares with it",
     "timeout": "Per-trial timeout in seconds for sweeps that set none (needs pytest-timeout)",
     "store": "Keep every finished trial in <report dir>/results.sqlite, for --sweep-resume (default: true)",
     "no_store": "Keep no result store for this run (no --sweep-resume afterwards)",
@@ -40,7 +40,8 @@ HELP = {
     "mlflow": "Also log every trial to MLflow at this tracking URI (sqlite:///mlflow.db, http://host:5000):"
     " one parent run per sweep, one nested run per trial",
     "history": "Folder of nightly summary CSVs (<date>[-<commit>].csv): the report adds trends across nights",
-    "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: what nvidia-smi lists)",
+    "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: the"
+    " CUDA_VISIBLE_DEVICES the run started with, else what nvidia-smi lists)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
 }
