@@ -107,7 +107,9 @@ def _gates(gates: Sequence[Mapping[str, Any]], images: Mapping[str, bytes]) -> s
         )
         checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
         lines = "<br>".join(
-            f"<code>{escape(str(c.get('check') or ''))}</code> {escape(str(c.get('detail') or ''))}" for c in checks
+            f"<code>{escape(str(c.get('check') or ''))}</code>{' &rarr; ' if c.get('check') else ''}"
+            f"{escape(str(c.get('detail') or ''))}"
+            for c in checks
         )
         rows.append(
             f"<tr><td>{escape(str(gate.get('sweep')))}</td><td><code>{escape(str(gate.get('configuration')))}</code>"

@@ -589,7 +589,7 @@ def gates_plot(sweep: str, gates: list[dict[str, Any]]) -> Figure | None:
             middle = float(values.mean())
             spread = float(stats.sem(values)) * float(stats.t.ppf(0.975, len(values) - 1)) if len(values) > 1 else 0.0
             low, high = middle - spread, middle + spread
-            ax.scatter(values, np.full(len(values), row), s=10, color=color, alpha=0.45, linewidths=0)
+            ax.scatter(values, np.full(len(values), row), s=26, color=color, alpha=0.55, linewidths=0, zorder=2)
         ax.plot([low, high], [row, row], color=color, linewidth=2.2, solid_capstyle="butt")
         ax.scatter([middle], [row], s=30, color=color, zorder=3)
     labels = [str(gate["configuration"]) for gate, _ in shown]
