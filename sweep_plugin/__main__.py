@@ -108,7 +108,6 @@ def _gates_of_all_shards(
     import pytest
 
     from .gates import judge_merged
-    from .records import normalize_record
     from .settings import load_baseline
 
     try:
@@ -116,7 +115,7 @@ def _gates_of_all_shards(
     except pytest.UsageError as exc:
         raise SystemExit(f"{PROG}: error: {exc}") from None
     judged = {
-        gate.nodeid: gate.as_record() for gate in judge_merged(map(normalize_record, records), loaded, Path.cwd())
+        gate.nodeid: gate.as_record() for gate in judge_merged(records, loaded, Path.cwd())
     }
     kept = {gate.get("nodeid"): gate for gate in gates if gate.get("nodeid") not in judged}
     return [*kept.values(), *judged.values()]

@@ -19,12 +19,11 @@ import pytest
 
 from . import jsonreport
 from .context import SweepContext, warn_about
-from .errors import SweepError
 from .estimate import estimate
-from .gates import GateResult, judge_gates
+from .gates import GateResult, judge_sweeps, load_specs
 from .outcomes import GateFailed
-from .records import Identity, Record, make_record, normalize_record, unknown_identity
-from .spec import SweepSpec, load_sweep_file
+from .records import Identity, Record, make_record, normalize_record, sweep_key, unknown_identity
+from .spec import SweepSpec
 from .store import ResultStore, StoreError
 from .sweeprun import case_of
 from .tracking import TrackingFailed
@@ -86,18 +85,19 @@ class SweepController:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         """Under xdist the controller collects nothing: sweep files among a worker's ids say trials run."""
-        if any(self.settings.is_sweep_file(nodeid) for nodeid in ids):
+        if self.estimated:  # every worker collects alike: the first one's ids are the session's
+            return
+        files = {file for file in dict.fromkeys(n.partition("::")[0] for n in ids) if self.settings.is_sweep_file(file)}
+        if files:
             self.trials_found_now()
-        if not self.estimated:  # every worker collects alike: the first one's ids are the session's
-            trials = [nodeid for nodeid in ids if "[" in nodeid and self.settings.is_sweep_file(nodeid)]
-            workers = int(getattr(node, "workerinput", {}).get("workercount", 1))
-            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            for line in self._estimate(trials, workers):
-                if reporter is not None:
-                    reporter.write_line(line)
-        for file in dict.fromkeys(nodeid.partition("::")[0] for nodeid in ids):
-            if self.settings.is_sweep_file(file) and file not in self.specs:
-                self.specs[file] = self._load(file)  # as the workers read it, before the trials run
+        trials = [nodeid for nodeid in ids if "[" in nodeid and nodeid.partition("::")[0] in files]
+        workers = int(getattr(node, "workerinput", {}).get("workercount", 1))
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        for line in self._estimate(trials, workers):
+            if reporter is not None:
+                reporter.write_line(line)
+        for file in files:
+            self._specs_of(file)  # as the workers read it, before the trials run
 
     def _estimate(self, trials: list[str], workers: int) -> list[str]:
         """The line saying how long ``trials`` should take, if the store knows earlier runs of them."""
@@ -195,22 +195,13 @@ class SweepController:
         return finished
 
     def _judge_gates(self, session: pytest.Session) -> None:
-        by_sweep: dict[tuple[str, str], list[Record]] = {}
-        for record in self.all_records():
-            by_sweep.setdefault((record["file"], record["sweep"]), []).append(record)
-        for (file, sweep), records in by_sweep.items():
-            sweeps = self.specs.get(file) or self._load(file)  # (a file whose trials all resumed: read now)
-            if isinstance(sweeps, str):
-                self.problems.append(f"gates of {file} not judged: {sweeps}")
-                continue
-            spec = sweeps.get(sweep)
-            if spec is None or not (spec.gate or spec.regression):
-                continue
-            try:
-                gates = judge_gates(spec, records, self.settings.baseline or None)
-            except Exception as exc:  # a gate the plugin could not judge fails; it never passes or vanishes
-                gates = [GateResult.not_judged(spec, file, f"{type(exc).__name__}: {exc}")]
-            self.gates.update((gate.nodeid, gate) for gate in gates)
+        gates = judge_sweeps(
+            self.all_records(),
+            self._specs_of,
+            self.settings.baseline or None,
+            lambda file, why: self.problems.append(f"gates of {file} not judged: {why}"),
+        )
+        self.gates.update((gate.nodeid, gate) for gate in gates)
         session.testscollected += len(self.gates)  # the gates were not collected: they are tests all the same
         for gate in self.gates.values():
             for report in _gate_reports(gate):
@@ -218,12 +209,11 @@ class SweepController:
             if gate.outcome == "failed":
                 self._rerun_with_last_failed(gate)
 
-    def _load(self, file: str) -> dict[str, SweepSpec] | str:
-        """A sweep file's sweeps by name, or why it cannot be read (under xdist the controller collects nothing)."""
-        try:
-            return {spec.name: spec for spec in load_sweep_file(self.settings.rootdir / file, file)}
-        except (SweepError, OSError) as exc:
-            return str(exc)
+    def _specs_of(self, file: str) -> dict[str, SweepSpec] | str:
+        """A sweep file's sweeps as collected, or read now (a file whose trials all resumed)."""
+        if file not in self.specs:
+            self.specs[file] = load_specs(self.settings.rootdir, file)
+        return self.specs[file]
 
     def _rerun_with_last_failed(self, gate: GateResult) -> None:
         """``--lf`` next time reruns the repeats of a configuration whose gate failed (they passed alone)."""
@@ -269,7 +259,7 @@ class SweepController:
 
     def _fail_orphaned_trials(self) -> None:
         """Tell adaptive sweeps' studies that the trials of workers that died have failed."""
-        crashed = {f"{r['file']}::{r['sweep']}" for r in self.final_records if r["outcome"] == "crashed"}
+        crashed = {sweep_key(r) for r in self.final_records if r["outcome"] == "crashed"}
         if not crashed:
             return
         from .search.bayes import JOURNAL_FILE, fail_running

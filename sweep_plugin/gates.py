@@ -11,16 +11,16 @@ test of its own, ``<file>::<sweep>::gate[<configuration>]``.
 
 from __future__ import annotations
 
+import functools
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .expressions import EvaluationError, param_names
-from .ids import trial_ids
-from .records import Record, finite
+from .ids import configuration_of, trial_ids
+from .records import Record, by_sweep, finite
 from .regression import Sides, compare_all
 from .search.base import varying_parameters
 from .spec import SweepSpec
@@ -28,7 +28,6 @@ from .spec import SweepSpec
 # How a repeat that did not finish leaves its gate: failed, or not judged.
 UNFINISHED = ("error", "crashed", "timeout")
 NOT_JUDGED = ("pruned", "skipped")
-_SEED = re.compile(r"(?:^|-)seed:(?P<seed>\d+)$")
 Baseline = Mapping[tuple[str, str], Mapping[str, float]]
 
 
@@ -85,6 +84,44 @@ class GateResult:
         }
 
 
+def load_specs(root: Path, file: str) -> dict[str, SweepSpec] | str:
+    """A sweep file's sweeps by name (``file`` relative to ``root``), or why it cannot be read."""
+    from .errors import SweepError
+    from .spec import load_sweep_file
+
+    try:
+        return {spec.name: spec for spec in load_sweep_file(root / file, file)}
+    except (SweepError, OSError) as exc:
+        return str(exc)
+
+
+def judge_sweeps(
+    records: Iterable[Record],
+    specs_of: Callable[[str], dict[str, SweepSpec] | str],
+    baseline: Baseline | None,
+    unreadable: Callable[[str, str], None] = lambda file, why: None,
+) -> list[GateResult]:
+    """The gates of every sweep among ``records`` whose spec (from ``specs_of(file)``) has any.
+
+    A sweep file that cannot be read is told to ``unreadable``; a sweep the plugin cannot judge
+    fails as ``gate[all]``: a gate never passes or vanishes by an error of the plugin's.
+    """
+    judged: list[GateResult] = []
+    for (file, sweep), its in by_sweep(records).items():
+        sweeps = specs_of(file)
+        if isinstance(sweeps, str):
+            unreadable(file, sweeps)
+            continue
+        spec = sweeps.get(sweep)
+        if spec is None or not (spec.gate or spec.regression):
+            continue
+        try:
+            judged += judge_gates(spec, its, baseline)
+        except Exception as exc:
+            judged.append(GateResult.not_judged(spec, file, f"{type(exc).__name__}: {exc}"))
+    return judged
+
+
 def judge_merged(records: Iterable[Record], baseline: Baseline | None, root: Path) -> list[GateResult]:
     """The gates of merged reports (CI shards), judged again over all their repeats.
 
@@ -93,30 +130,7 @@ def judge_merged(records: Iterable[Record], baseline: Baseline | None, root: Pat
     there keep the shards' verdicts (the caller's), so this returns only the
     gates judged here.
     """
-    from .errors import SweepError
-    from .spec import load_sweep_file
-
-    by_sweep: dict[tuple[str, str], list[Record]] = {}
-    for record in records:
-        by_sweep.setdefault((record["file"], record["sweep"]), []).append(record)
-    judged: list[GateResult] = []
-    for (file, sweep), its in by_sweep.items():
-        try:
-            specs = {spec.name: spec for spec in load_sweep_file(root / file, file)}
-        except (SweepError, OSError):
-            continue
-        spec = specs.get(sweep)
-        if spec is not None and (spec.gate or spec.regression):
-            judged += judge_gates(spec, its, baseline)
-    return judged
-
-
-def configuration_of(trial_id: str) -> tuple[str, int | None]:
-    """``lr:0.1-seed:3`` -> (``lr:0.1``, 3): a trial's configuration and its seed (``all`` for seed alone)."""
-    match = _SEED.search(trial_id)
-    if match is None:
-        return trial_id, None
-    return trial_id[: match.start()] or "all", int(match["seed"])
+    return judge_sweeps(records, functools.cache(functools.partial(load_specs, root)), baseline)
 
 
 def judge_gates(spec: SweepSpec, records: Iterable[Record], baseline: Baseline | None) -> list[GateResult]:

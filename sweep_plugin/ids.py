@@ -179,3 +179,14 @@ def _folder_name(trial_id: str) -> str:
         safe = safe.encode()[: MAX_FOLDER_BYTES - 9].decode("utf-8", "ignore")
         return f"{safe}_{digest(trial_id)}"
     return safe if safe == plain else f"{safe}_{digest(trial_id)}"
+
+
+_SEED = re.compile(r"(?:^|-)seed:(?P<seed>\d+)$")
+
+
+def configuration_of(trial_id: str) -> tuple[str, int | None]:
+    """``lr:0.1-seed:3`` -> (``lr:0.1``, 3): a trial's configuration and its seed (``all`` for seed alone)."""
+    match = _SEED.search(trial_id)
+    if match is None:
+        return trial_id, None
+    return trial_id[: match.start()] or "all", int(match["seed"])

@@ -114,7 +114,8 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
 
     context = sweep_context(config)
     settings = context.settings
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    from .worker import worker_id
+
     return builtin_method(
         spec,
         SearchSettings(
@@ -122,7 +123,7 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
             storage=settings.storage,
             report_dir=settings.report_dir,
             session=context.run.session,
-            worker=str(workerinput.get("workerid", "main")),
+            worker=worker_id(config),
             resume=settings.resume,
             rerun_failed=bool(getattr(config.option, "lf", False)),
         ),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -171,6 +171,19 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         metrics=_mapping(meta.get("metrics")),
         history=_history(meta.get("history")),
     )
+
+
+def sweep_key(record: Mapping[str, Any]) -> str:
+    """``file::sweep``: the sweep a record belongs to, as node ids and Optuna studies name it."""
+    return f"{record['file']}::{record['sweep']}"
+
+
+def by_sweep(records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[Any]]:
+    """Records grouped by (file, sweep), in first-seen order."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for record in records:
+        groups.setdefault((record["file"], record["sweep"]), []).append(record)
+    return groups
 
 
 def is_number(value: Any) -> bool:

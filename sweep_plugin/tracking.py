@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .records import finite
+from .records import by_sweep, finite, sweep_key
 
 EXPERIMENT = "sweep_plugin"
 PARENT_TAG = "sweep_plugin.parent"
@@ -98,8 +98,11 @@ class Tracker:
         run_id = run.info.run_id
         now = int(time.time() * 1000)
         params = [Param(mlflow_name(k), _param_text(v)) for k, v in record["params"].items()]
-        metrics = [Metric(mlflow_name(name), value, now, step) for name, value, step in history_points(record)]
-        metrics += [Metric(mlflow_name(name), value, now, final_step(record)) for name, value in final_metrics(record)]
+        points = list(history_points(record))
+        history = record.get("history") or ()
+        last_step = max((_step(entry, index) for index, entry in enumerate(history)), default=-1) + 1
+        metrics = [Metric(mlflow_name(name), value, now, step) for name, value, step in points]
+        metrics += [Metric(mlflow_name(name), value, now, last_step) for name, value in final_metrics(record, points)]
         self.client.log_batch(run_id, metrics=metrics, params=params)  # (MLflow splits it into allowed sizes)
         folder = self.report_dir / str(record.get("dir") or "")  # (the record's folder is relative to the report)
         if record.get("dir") and folder.is_dir() and any(folder.iterdir()):
@@ -137,21 +140,19 @@ class Tracker:
             raise TrackingFailed(self.failed) from None
 
     def _finish(self, records: Sequence[Mapping[str, Any]], report_dir: Path | None) -> None:
-        by_sweep: dict[str, list[Mapping[str, Any]]] = {}
-        for record in records:
-            by_sweep.setdefault(sweep_key(record), []).append(record)
+        from .report.records import outcome_counts
+
+        grouped = {f"{file}::{sweep}": its for (file, sweep), its in by_sweep(records).items()}
         for key, run_id in self.parents().items():
-            its = by_sweep.get(key, [])
-            counts: dict[str, int] = {}
-            for record in its:
-                counts[record["outcome"]] = counts.get(record["outcome"], 0) + 1
+            its = grouped.get(key, [])
+            counts = outcome_counts(its)
             for outcome, count in counts.items():
                 self.client.log_metric(run_id, f"trials.{outcome}", count)
             folder = sweep_folder(its)
             if report_dir is not None and folder is not None:
                 for png in sorted((report_dir / folder).glob("*.png")):
                     self.client.log_artifact(run_id, str(png), "report")
-            failed = any(r["outcome"] not in ("passed", "pruned", "skipped") for r in its)
+            failed = any(outcome not in ("passed", "pruned", "skipped") for outcome in counts)
             self.client.set_terminated(run_id, "FAILED" if failed else "FINISHED")
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:
@@ -160,10 +161,6 @@ class Tracker:
 
         self.report_dir.mkdir(parents=True, exist_ok=True)
         return exclusive(self.report_dir / ".mlflow.lock")
-
-
-def sweep_key(record: Mapping[str, Any]) -> str:
-    return f"{record['file']}::{record['sweep']}"
 
 
 def sweep_folder(records: list[Mapping[str, Any]]) -> str | None:
@@ -193,19 +190,12 @@ def history_points(record: Mapping[str, Any]) -> Iterator[tuple[str, float, int]
                 yield str(name), float(value), step
 
 
-def final_metrics(record: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
-    """The final metrics that differ from the last logged value (those are in the history already)."""
-    last: dict[str, float] = {}
-    for name, value, _ in history_points(record):
-        last[name] = value
+def final_metrics(record: Mapping[str, Any], points: Sequence[tuple[str, float, int]]) -> Iterator[tuple[str, float]]:
+    """The final metrics that differ from the last logged value (those are in ``points``, the history, already)."""
+    last = {name: value for name, value, _ in points}
     for name, value in (record.get("metrics") or {}).items():
         if finite(value) is not None and last.get(name) != float(value):
             yield str(name), float(value)
-
-
-def final_step(record: Mapping[str, Any]) -> int:
-    steps = [_step(entry, index) for index, entry in enumerate(record.get("history") or ())]
-    return max(steps) + 1 if steps else 0
 
 
 def _param_text(value: Any) -> str:

@@ -41,7 +41,7 @@ def worker_devices(config: pytest.Config, configured: str | None) -> list[str]:
     """The GPUs this process may give its trials: all of them, or its share as an xdist worker."""
     devices = find_devices(configured)
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    number = worker_number(str(workerinput.get("workerid", "")))
+    number = worker_number(worker_id(config))
     if number is None:
         return devices
     return worker_share(devices, number, int(workerinput.get("workercount", 1)))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .analysis import SweepData, fmt
 from .plots import OUTCOME_COLORS
-from .records import outcome_counts, ranked
+from .records import failed_first, gate_checks, outcome_counts, ranked
 
 TOP_N = 10
 MAX_PROBLEMS = 50
@@ -98,14 +98,13 @@ def _gates(gates: Sequence[Mapping[str, Any]], images: Mapping[str, bytes]) -> s
     """Every configuration's gate, failed first, with each check's figures; the intervals as plots."""
     if not gates:
         return ""
-    order = {"failed": 0, "skipped": 1, "passed": 2}
     rows = []
-    for gate in sorted(gates, key=lambda g: order.get(str(g.get("outcome")), 3)):
+    for gate in failed_first(gates):
         outcome = str(gate.get("outcome"))
         badge = (
             f'<span class="badge" style="background:{OUTCOME_COLORS.get(outcome, "#9e9e9e")}">{escape(outcome)}</span>'
         )
-        checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
+        checks = gate_checks(gate)
         lines = "<br>".join(
             f"<code>{escape(str(c.get('check') or ''))}</code>{' &rarr; ' if c.get('check') else ''}"
             f"{escape(str(c.get('detail') or ''))}"

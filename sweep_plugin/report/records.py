@@ -68,6 +68,17 @@ def records_from_json_report(report: Mapping[str, Any]) -> list[Record]:
     return [rec for rec in records if rec is not None]
 
 
+def gate_checks(gate: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A gate's checks, or one standing for its message when none was judged (its repeats did not all run)."""
+    return list(gate.get("checks") or [{"check": "", "passed": None, "detail": gate.get("message", "")}])
+
+
+def failed_first(gates: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Gates in the order a reader wants them: failed, then skipped, then passed."""
+    order = {"failed": 0, "skipped": 1, "passed": 2}
+    return sorted(gates, key=lambda gate: order.get(str(gate.get("outcome")), 3))
+
+
 def gates_from_json_report(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The gates of one pytest-json-report dict (`sweep_plugin.gates.GateResult.as_record`), in test order."""
     tests = report.get("tests") if isinstance(report, Mapping) else None
@@ -83,12 +94,12 @@ def load_reports(paths: Iterable[str | PathLike[str]], gates: list[dict[str, Any
     """
     loaded = [(_created(report), index, report) for index, report in enumerate(map(_read_report, paths))]
     merged: dict[str, Record] = {}
-    merged_gates: dict[tuple[Any, ...], dict[str, Any]] = {}
+    merged_gates: dict[Any, dict[str, Any]] = {}
     for _, _, report in sorted(loaded, key=lambda item: item[:2]):
         for rec in records_from_json_report(report):
             merged[rec["nodeid"]] = rec
         for gate in gates_from_json_report(report):
-            merged_gates[gate.get("file"), gate.get("sweep"), gate.get("configuration")] = gate
+            merged_gates[gate.get("nodeid")] = gate
     if gates is not None:
         gates.extend(merged_gates.values())
     return list(merged.values())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import FINISHED
-from .records import Sweep, group_sweeps, load_reports, outcome_counts, ranked
+from .records import Sweep, failed_first, gate_checks, group_sweeps, load_reports, outcome_counts, ranked
 
 TOP_N = 10
 PROBLEMS = ("failed", "error", "timeout", "crashed")
@@ -148,10 +148,9 @@ def _gates_table(gates: Sequence[Mapping[str, Any]], table_type: Any) -> Any:
     table.add_column("configuration", overflow="fold")
     table.add_column("gate")
     table.add_column("checks", overflow="fold")
-    order = {"failed": 0, "skipped": 1, "passed": 2}
-    for gate in sorted(gates, key=lambda g: order.get(str(g.get("outcome")), 3)):
+    for gate in failed_first(gates):
         outcome = str(gate.get("outcome"))
-        checks = gate.get("checks") or [{"check": "", "detail": gate.get("message", "")}]
+        checks = gate_checks(gate)
         lines = escape("\n".join(f"{c.get('check')}: {c.get('detail')}".strip(": ") for c in checks))
         style = {"failed": "red", "passed": "green"}.get(outcome, "grey50")
         sweep, configuration = escape(str(gate.get("sweep"))), escape(str(gate.get("configuration")))

@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from ..records import Metric
-from .records import best_record
+from .records import best_record, gate_checks
 
 BASE_COLUMNS = ["sweep", "trial", "nodeid", "outcome", "duration_s"]
 TRAILING_COLUMNS = ["attempts", "resumed"]  # after ``message``: how the result came about
@@ -77,7 +77,7 @@ def gates_frame(gates: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         head = {key: gate.get(key) for key in ("sweep", "configuration", "outcome")}
         head["nodeid"] = gate.get("nodeid")
         head["repeats"] = len(gate.get("trials") or ())
-        checks = gate.get("checks") or [{"check": "", "passed": None, "detail": gate.get("message", "")}]
+        checks = gate_checks(gate)
         for check in checks:
             figures = check.get("figures") or {}
             rows.append(

@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..errors import SweepError
 from ..expressions import Expression, dotted_name
-from ..records import Metric
+from ..ids import configuration_of
+from ..records import FINISHED, Metric
 
 NIGHT = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}-?\d{2}(?:-?\d{2})?)?)(?:[-_](?P<commit>[0-9a-f]{6,40}))?")
 PENALTY = 6.0  # a step must save this many noise-widths of L1 cost (2% false steps on 14 flat nights)
@@ -89,7 +90,7 @@ def trends(
             column = f"metrics.{metric.name}" if metric else None
             if metric is None or column not in rows:
                 continue
-            finished = rows[rows["outcome"].isin(["passed", "failed"])]
+            finished = rows[rows["outcome"].isin(FINISHED)]
             values = pd.to_numeric(finished[column], errors="coerce").dropna()
             if values.empty:
                 continue
@@ -173,7 +174,7 @@ def _configuration_means(rows: pd.DataFrame, values: pd.Series) -> dict[str, flo
     without its ``seed:N`` (``all`` when only the seed varies)."""
     params = [column for column in rows.columns if column.startswith("params.") and column != "params.seed"]
     keys = rows[params].astype(str).agg("|".join, axis=1) if params else pd.Series("", index=rows.index)
-    names = rows["trial"].astype(str).str.replace(r"(^|-)seed:\d+$", "", regex=True).replace("", "all")
+    names = rows["trial"].astype(str).map(lambda trial: configuration_of(trial)[0])
     means = values.groupby(keys.to_numpy()).mean()
     first_name = names.groupby(keys.to_numpy()).first()
     return {str(first_name[key]): float(mean) for key, mean in means.items()}

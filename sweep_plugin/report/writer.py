@@ -129,13 +129,7 @@ def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
     if best is not None:
         writer.file(f"{label}/best.yaml", tables.write_yaml, best, folder / "best.yaml")
         writer.file(f"{label}/best_config.yaml", tables.write_yaml, best["config"], folder / "best_config.yaml")
-    images: dict[str, bytes] = {}
-    for name, render in plots.sweep_plots(data):
-        png = writer.guard(f"{label}/{name}", render)
-        if png:
-            images[name] = png
-            writer.file(f"{label}/{name}", tables.atomic_write, folder / name, png)
-    return data, images
+    return data, _write_plots(writer, plots.sweep_plots(data), f"{label}/")
 
 
 def _write_trends(
@@ -150,16 +144,18 @@ def _write_trends(
     return found, _write_plots(writer, plots.trend_plots(found))
 
 
-def _write_plots(writer: _Writer, renders: Iterable[tuple[str, Callable[[], bytes | None]]]) -> dict[str, bytes]:
-    """Each plot that draws, written at the report's top; their PNGs by file name, for the page."""
+def _write_plots(
+    writer: _Writer, renders: Iterable[tuple[str, Callable[[], bytes | None]]], folder: str = ""
+) -> dict[str, bytes]:
+    """Each plot that draws, written into ``folder`` of the report; their PNGs by file name, for the page."""
     from . import tables
 
     images = {}
     for name, render in renders:
-        png = writer.guard(name, render)
+        png = writer.guard(f"{folder}{name}", render)
         if png:
             images[name] = png
-            writer.file(name, tables.atomic_write, writer.out_dir / name, png)
+            writer.file(f"{folder}{name}", tables.atomic_write, writer.out_dir / f"{folder}{name}", png)
     return images
 
 
