@@ -262,9 +262,9 @@ class SweepController:
         crashed = {sweep_key(r) for r in self.final_records if r["outcome"] == "crashed"}
         if not crashed:
             return
-        from .search.bayes import JOURNAL_FILE, fail_running
+        from .search.bayes import fail_running, study_location
 
-        location = self.settings.storage or str(self.settings.report_dir / JOURNAL_FILE)
+        location = study_location(self.settings.storage, self.settings.report_dir)
         if "://" not in location and not Path(location).exists():
             return  # no adaptive sweep ran here
         try:

@@ -111,6 +111,12 @@ class _OperatorRefused(SweepError):
 Scopes = Mapping[str, Mapping[str, Any]]
 
 
+def flat_names(scopes: Scopes) -> dict[str, Any]:
+    """Every name of ``scopes`` as a bare name reads it (`Read.key`): parameters, ``baseline.x``, then metrics."""
+    baseline = {Read("baseline", name).key: value for name, value in scopes.get("baseline", {}).items()}
+    return {**scopes.get("param", {}), **baseline, **scopes.get("metric", {})}
+
+
 @dataclass(frozen=True)
 class Expression:
     """A checked expression: its source text, the names it reads and its tree.
@@ -121,10 +127,14 @@ class Expression:
     """
 
     text: str
-    names: tuple[str, ...]
     tree: ast.expr
-    reads: tuple[Read, ...] = ()
+    reads: tuple[Read, ...]
     aggregated: tuple[Read, ...] = ()  # in a gate: the metrics read through a statistic
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name read, as one flat mapping of all names spells it (`Read.key`)."""
+        return tuple(dict.fromkeys(read.key for read in self.reads))
 
     @classmethod
     def parse(cls, text: object, gate: bool = False) -> Expression:
@@ -152,8 +162,7 @@ class Expression:
             _check(tree, reads, depth=0, text=text, aggregated=aggregated)
         except _OperatorRefused as exc:
             raise SweepError(f"{exc}{_quoting_hint(text)}") from None
-        names = tuple(dict.fromkeys(read.key for read in reads))
-        return cls(text, names, tree, tuple(reads), tuple(aggregated or ()))
+        return cls(text, tree, tuple(reads), tuple(aggregated or ()))
 
     def evaluate(self, values: Mapping[str, Any], scopes: Scopes | None = None) -> Any:
         """Evaluate against ``values`` (dotted name -> value).

@@ -65,10 +65,7 @@ class MetricsFile:
         for number, raw in enumerate(data.split(b"\n"), start=self._line + 1):
             if not raw.strip():
                 continue
-            entry = _entry(raw)
-            if isinstance(entry, ValueError):
-                return self._at(number, f"not a JSON object: {entry}")
-            problem = take_final(entry, trial)
+            problem = take_final(_entry(raw), trial)
             if problem:
                 return self._at(number, problem)
         return None

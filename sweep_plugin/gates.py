@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .expressions import EvaluationError, param_names
+from .expressions import EvaluationError, flat_names, param_names
 from .ids import configuration_of, trial_ids
 from .records import Record, by_sweep, finite
 from .regression import Sides, compare_all
@@ -226,7 +226,7 @@ def _expression_checks(spec: SweepSpec, params: dict[str, Any], repeats: list[Re
         for name, value in record["metrics"].items():
             metrics[name] = (*metrics.get(name, ()), value)
     scopes = {"param": param_names(params, spec.short), "metric": metrics}
-    names = {**scopes["param"], **metrics, "count": len(repeats)}
+    names = {**flat_names(scopes), "count": len(repeats)}
     checks = []
     for gate in spec.gate:
         expression = gate.expression

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .expressions import EvaluationError, Scopes, param_names
+from .expressions import EvaluationError, Scopes, flat_names, param_names
 from .outcomes import ExpectationFailed
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def missed_expectations(
 ) -> list[str]:
     """One line per missed ``expect``: ``file:line: acc >= 0.75: acc = 0.5057``."""
     scopes = expectation_scopes(spec, params, metrics, baseline)
-    names = {**scopes["param"], **{f"baseline.{name}": value for name, value in baseline.items()}, **metrics}
+    names = flat_names(scopes)
     missed = []
     for check in spec.expect:
         where = f"{spec.display}:{check.line}" if check.line else spec.display

@@ -30,7 +30,6 @@ from .yamlio import KeyPath, LoadedYaml, load_yaml
 T = TypeVar("T")
 
 METHODS = ("grid", "random", "lhs", "bayes")  # built in; a plugin may add more (pytest_sweep_search_method)
-SAMPLED_METHODS = ("random", "lhs", "bayes")  # they need a budget: `trials: N`
 SWEEP_KEYS = (
     "name",
     "experiment",
@@ -98,7 +97,6 @@ class SweepSpec:
     seed: int = 0
     repeat: int = 1
     constraints: tuple[Check, ...] = ()
-    metric: Metric | None = None  # the first of ``objectives``: what "best" means
     objectives: tuple[Metric, ...] = ()  # every metric to optimize; more than one: a multi-objective sweep
     expect: tuple[Check, ...] = ()
     gate: tuple[Check, ...] = ()  # over each configuration's repeats
@@ -113,6 +111,11 @@ class SweepSpec:
     sampler_options: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)  # line of each top-level key
+
+    @property
+    def metric(self) -> Metric | None:
+        """The first of ``objectives``: what "best" means."""
+        return self.objectives[0] if self.objectives else None
 
     @property
     def key(self) -> str:
@@ -325,7 +328,6 @@ class _Reader:
             seed=at("seed", _int, 0),
             repeat=repeat,
             constraints=self._checks(raw, where, "constraints"),
-            metric=objectives[0] if objectives else None,
             objectives=objectives,
             expect=self._checks(raw, where, "expect"),
             gate=gate,

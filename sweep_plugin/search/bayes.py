@@ -53,6 +53,11 @@ if TYPE_CHECKING:
 SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc", "nsga2")
 MAX_ASKS = 100  # suggestions one trial may refuse for breaking a constraint
 JOURNAL_FILE = "optuna.journal"
+
+
+def study_location(storage: str, report_dir: Path) -> str:
+    """Where the studies are: the storage given, else the journal file in the report folder."""
+    return storage or str(report_dir / JOURNAL_FILE)
 RDB_ATTEMPTS = 5
 TRIAL_ATTR = "sweep"  # user attribute of every Optuna trial the plugin makes: {"slot": ..., "session": ...}
 SPACE = "sweep_space"  # user attribute of a study: its search space, to refuse a study made for another one
@@ -77,7 +82,7 @@ class BayesSearch(SearchMethod):
         self.accept = constraint_filter(spec)
         self.spaces = {path: OptunaSpace.of(path, space, self.optuna) for path, space in spec.spaces.items()}
         self.make_sampler = sampler_factory(spec, self.optuna)
-        self.location = settings.storage or str(settings.report_dir / JOURNAL_FILE)
+        self.location = study_location(settings.storage, settings.report_dir)
         self._study: optuna.Study | None = None
         self._live: dict[str, optuna.trial.Trial] = {}  # slots running here, asked from the study
         self._replayed: dict[str, dict[str, Any]] = {}  # slots running here again: their Optuna params
@@ -89,7 +94,7 @@ class BayesSearch(SearchMethod):
         self._check_storage()
         width = len(str(self.count - 1))
         quick = self.spec.quick
-        in_quick = self.count if quick is True else quick if isinstance(quick, int) and quick is not False else 0
+        in_quick = self.count if quick is True else quick if isinstance(quick, int) else 0
         slots = [Slot(f"trial:{i:0{width}d}", None, quick=i < in_quick) for i in range(self.count)]
         return TrialPlan(slots, budget_notes(self.spec, self.settings))
 

@@ -8,17 +8,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import SweepError
 from ..space import Point, Space
-from .base import PlannedSearch, SearchSettings
+from .base import PlannedSearch
 
 if TYPE_CHECKING:
-    from ..spec import SweepSpec
+    pass
 
 
 class GridSearch(PlannedSearch):
     """The cartesian product of the value lists; constraints drop points."""
-
-    def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
-        super().__init__(spec)
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         kept, removed = [], 0
