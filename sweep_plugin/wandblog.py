@@ -46,11 +46,14 @@ class RunLog:
     summary: dict[str, Any] = field(default_factory=dict)  # the run's summary so far: its final metrics
     _offset: int = 0
     _pending: bytes = b""  # the first parts of a record split over blocks
+    _path: Path | None = None  # once found: W&B makes one run folder per run id
 
     def path(self) -> Path | None:
         """The run file, once ``wandb.init()`` created it (offline or online, W&B names it the same)."""
-        found = sorted((self.folder / "wandb").glob(f"*-{self.run_id}/run-{self.run_id}.wandb"))
-        return found[-1] if found else None
+        if self._path is None:
+            found = sorted((self.folder / "wandb").glob(f"*-{self.run_id}/run-{self.run_id}.wandb"))
+            self._path = found[-1] if found else None
+        return self._path
 
     def read(self) -> list[Logged]:
         """What the run logged since the last read; the summary is kept up to date on the way."""
@@ -144,12 +147,15 @@ def _value(item: Any) -> Any:
 def _numbers(items: Any) -> dict[str, float]:
     """The plain numbers among logged values.
 
-    Left out: W&B's own (``_step``, ``_runtime``), media, and a value named
+    Left out: W&B's own (``_step``, ``_runtime``), media and tables (W&B logs
+    an image as ``img.width``, ``img.height``, ... beside ``img._type``), and a value named
     ``step`` (a program's own step counter: the history's step is ``_step``).
     """
+    items = list(items)
+    media = tuple(name.removesuffix("_type") for name, _ in items if name.endswith("._type"))  # ``img.`` of img
     return {
         name: float(value)
         for name, value in items
-        if not name.startswith("_") and name != "step"
+        if not name.startswith(("_", *media)) and name != "step"
         if isinstance(value, int | float) and not isinstance(value, bool)
     }

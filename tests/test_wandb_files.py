@@ -336,6 +336,24 @@ run.finish()
     assert record["metrics"] == {"self": 1.0, "acc": pytest.approx(2 / 3)}
 
 
+def test_media_and_tables_are_not_metrics(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        train="""
+import numpy as np
+import wandb
+run = wandb.init(project="stand-in")
+image = wandb.Image(np.zeros((4, 4, 3), dtype=np.uint8))
+wandb.log({"acc": 0.9, "t": wandb.Table(columns=["a"], data=[[1]]), "img": image})
+run.finish()
+"""
+    )
+    pytester.makefile(".yaml", sweep_x="program: train.py\nparameters:\n  a: {value: 1}\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    (record,) = records(pytester).values()
+    assert record["metrics"] == {"acc": 0.9}
+    assert record["history"] == [{"step": 0, "acc": 0.9}]
+
+
 # Logs a learning curve slowly, then leaves a mark that it ran to the end.
 SLOW = """
 import json, os, sys, time
