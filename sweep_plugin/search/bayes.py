@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc", "nsga2")
 MAX_ASKS = 100  # suggestions one trial may refuse for breaking a constraint
 JOURNAL_FILE = "optuna.journal"
+CLAIM_WAIT_S = 2.0  # how long a claim waits for an earlier one whose slot is not written yet (a crash leaves one so)
 
 
 def study_location(storage: str, report_dir: Path) -> str:
@@ -272,7 +273,23 @@ class BayesSearch(SearchMethod):
         return min(trials, key=lambda t: t.number, default=None)
 
     def _lost(self, study: optuna.Study, trial: optuna.trial.Trial, slot: Slot) -> bool:
-        """Whether another session asked for ``slot`` first (two machines at the same moment)."""
+        """Whether another session asked for ``slot`` first (two machines at the same moment).
+
+        The first trial asked wins, by number. A trial asked before this one whose slot is not
+        written yet (its session is between ``ask`` and naming the slot) is waited for, briefly:
+        else both sessions could see only their own claim and run the slot twice.
+        """
+        running = self.optuna.trial.TrialState.RUNNING
+        deadline = time.monotonic() + CLAIM_WAIT_S
+        while time.monotonic() < deadline:
+            unnamed = [
+                t
+                for t in study.get_trials(deepcopy=False, states=(running,))
+                if t.number < trial.number and TRIAL_ATTR not in t.user_attrs
+            ]
+            if not unnamed:
+                break
+            time.sleep(0.05)
         holder = self._trial_of(study, slot)
         return holder is not None and holder.number != trial.number
 
