@@ -132,7 +132,8 @@ def simulate(rng: np.random.Generator, runs: int, configs: int, repeats: int, rh
 def judge_ours(runs: Runs, tolerance: float, pool: bool) -> np.ndarray:
     """The plugin's verdict (regressed) for every run and configuration, (runs, configs): ``compare_all`` each run."""
     from sweep_plugin.records import Metric
-    from sweep_plugin.regression import Regression, Sides, compare_all
+    from sweep_plugin.spec import Regression
+    from sweep_plugin.verdicts import Sides, compare_all
 
     rule = Regression(Metric("acc", "maximize"), tolerance=tolerance, confidence=CONFIDENCE, pool=pool)
     count, configs, repeats = runs.now.shape
@@ -429,7 +430,8 @@ def side_values(rows: list[dict[str, str]]) -> dict[str, dict[int, float]]:
 def compare_pair(project: Path) -> dict[str, Any]:
     """The plugin's gates.csv against ``compare_all`` run directly on the two summary.csv files."""
     from sweep_plugin.records import Metric
-    from sweep_plugin.regression import Regression, Sides, compare_all
+    from sweep_plugin.spec import Regression
+    from sweep_plugin.verdicts import Sides, compare_all
 
     rule = Regression(Metric("acc", "maximize"))  # `regression: {}`: tolerance 0, confidence 0.99, pool true
     now, before = (side_values(read_csv(p)) for p in (project / "reports" / "summary.csv", project / "baseline.csv"))
@@ -514,10 +516,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="sweep_bench_gate_"))
     snapshot = snapshot_plugin(root)
-    import sweep_plugin.regression
+    import sweep_plugin.verdicts.regression
 
-    if not Path(sweep_plugin.regression.__file__).is_relative_to(snapshot):
-        raise SystemExit(f"sweep_plugin imported from {sweep_plugin.regression.__file__}, not the copy in {snapshot}")
+    if not Path(sweep_plugin.verdicts.regression.__file__).is_relative_to(snapshot):
+        raise SystemExit(f"sweep_plugin imported from {sweep_plugin.verdicts.regression.__file__}, not the copy in {snapshot}")
     log(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; sweep_plugin judged from a copy in {snapshot}")
     log(
         f"{args.runs} simulated CI runs per case; a run: {args.configs} configurations x {args.repeats} repeats a"

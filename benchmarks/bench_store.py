@@ -125,9 +125,9 @@ PUT_SCRIPT = r"""
 import json, statistics, sys, time
 from pathlib import Path
 from typing import Any
-import sweep_plugin.store as store_module
-from sweep_plugin.store import ResultStore
-from sweep_plugin.trialrun import config_hash
+import sweep_plugin.records.store as store_module
+from sweep_plugin.records import ResultStore
+from sweep_plugin.spec import config_hash
 
 path, calls = Path(sys.argv[1]), int(sys.argv[2])
 

@@ -1,4 +1,4 @@
-"""The one error type for bad sweep input, so every message has the same shape."""
+"""Bad sweep input (one error type, so every message has the same shape) and the plugin's warnings."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
 
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class SweepWarning(UserWarning):
+    """A sweep file key that does not apply here, or something the plugin could not do or write.
+
+    Silence them with ``-W ignore::sweep_plugin.SweepWarning``.
+    """
+
+
+def warn_about(where: object, message: str) -> None:
+    """Warn with ``where`` (the file or folder the problem is about) as the location, not the plugin's code."""
+    import warnings
+
+    warnings.warn_explicit(SweepWarning(message), SweepWarning, str(where), 0)

@@ -1,9 +1,8 @@
 """The hooks sweep_plugin calls, for a conftest or a plugin to implement.
 
-Registered in ``pytest_addhooks``; implement them as usual::
-
-    def pytest_sweep_record(record, config):
-        my_tracker.send(record)
+Registered in ``pytest_addhooks``; implement them in a ``conftest.py`` as
+any pytest hook, e.g. ``def pytest_sweep_record(record, config):
+my_tracker.send(record)``.
 """
 
 from __future__ import annotations
@@ -37,4 +36,14 @@ def pytest_sweep_record(record: Record, config: pytest.Config) -> None:
     worker died, and for each result ``--sweep-resume`` reuses. ``record`` is
     a dict of JSON builtins (`sweep_plugin.records.Record`): send it to your
     own tracker, but do not change it.
+    """
+
+
+def pytest_sweep_finish(records: list[Record], config: pytest.Config) -> None:
+    """Called once after the session with every trial's final record, before the report is written.
+
+    On the process that gathers results (the only one without xdist, the
+    controller with it), also after a failed or interrupted session that
+    ran trials. The plugin's own implementation fails, in adaptive sweeps'
+    Optuna studies, the trials whose worker died. ``records`` are read-only.
     """

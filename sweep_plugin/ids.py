@@ -123,9 +123,7 @@ def trial_ids(points: Sequence[Mapping[str, Any]], paths: Sequence[str]) -> list
     names = {path: _shortened(_safe(name), MAX_NAME, path) for path, name in short_names(paths).items()}
 
     def render(point: Mapping[str, Any], precise: bool) -> str:
-        parts = [
-            f"{names[p]}:{_shortened(format_value(point[p], precise), MAX_VALUE, repr(point[p]))}" for p in paths
-        ]
+        parts = [f"{names[p]}:{_shortened(format_value(point[p], precise), MAX_VALUE, repr(point[p]))}" for p in paths]
         return _joined(parts) or "trial"
 
     ids = [render(point, False) for point in points]

@@ -1,9 +1,9 @@
-"""The pytest plugin: options, markers, hooks and fixtures, wired to plain modules.
+"""The pytest plugin: options, markers, hooks and fixtures, wired to plain functions and the roles.
 
 Roles follow pytest-xdist: `SweepWorker` runs on every process that runs
-trials (and builds their records); `SweepController` runs where results
+trials (and builds their records); the controller's parts run where results
 are gathered (the only process without xdist, the controller with it) and
-writes the report. Without xdist both are registered once a sweep shows up
+write the report. Without xdist both are registered once a sweep shows up
 in collection, and the heavy modules are imported only then: a project
 without sweep files pays for a few hook calls and nothing else. An xdist
 controller collects nothing, so it gets its role at configure.
@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .context import CONTEXT, SweepContext, sweep_context
+from .roles.context import CONTEXT, SweepContext, sweep_context
 from .settings import add_options, read_run, read_settings
 
 if TYPE_CHECKING:
-    from .collect import SweepFile
+    from .collection import SweepFile
+    from .records import Record
+    from .running import TrialCase, TrialRun
     from .search import SearchMethod
     from .spec import SweepSpec
-    from .sweeprun import TrialCase
     from .trial import Trial
-    from .trialrun import TrialRun
 
 MARKERS = (
     "full: every trial of a sweep (the nightly sweep: pytest -m full)",
@@ -34,7 +34,7 @@ MARKERS = (
     "sweep(path, name=None): parametrize a test over the trials of a sweep file;"
     " the test may ask for the fixtures sweep_config, sweep_params and sweep_trial",
 )
-WORKER, CONTROLLER = "sweep-worker", "sweep-controller"
+WORKER, CONTROLLER = "sweep-worker", "sweep-trial-log"  # the controller is known by its first part
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     context = config.stash[CONTEXT] = SweepContext(read_settings(config), read_run(config))
     if not hasattr(config, "workerinput") and context.settings.report:
-        from . import jsonreport
+        from .roles import jsonreport
 
         jsonreport.wait_for_trials(config)
 
@@ -68,8 +68,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def activate(config: pytest.Config) -> None:
     """Register the roles this process plays, the first time a sweep shows up."""
-    from .controller import SweepController
-    from .worker import SweepWorker
+    from .roles import SweepWorker, controller_parts
 
     manager, context = config.pluginmanager, sweep_context(config)
     is_worker = hasattr(config, "workerinput")
@@ -77,7 +76,8 @@ def activate(config: pytest.Config) -> None:
     if not manager.has_plugin(WORKER) and not distributing:
         manager.register(SweepWorker(config, context), WORKER)
     if not manager.has_plugin(CONTROLLER) and not is_worker:
-        manager.register(SweepController(config, context), CONTROLLER)
+        for name, part in controller_parts(config, context).items():
+            manager.register(part, name)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile | None:
@@ -91,31 +91,31 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile 
     context = sweep_context(parent.config)
     if not context.settings.is_sweep_file(file_path.name) and not parent.session.isinitpath(file_path):
         return None
-    from .collect import SweepFile
+    from .collection import SweepFile
 
     activate(parent.config)
-    return SweepFile.from_parent(parent, path=file_path, context=context)
+    return SweepFile.from_parent(parent, path=file_path, settings=context.settings, notes=context.notes)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize tests marked ``@pytest.mark.sweep(path)`` over the sweep's trials."""
     marker = metafunc.definition.get_closest_marker("sweep")
     if marker is not None:
-        from .sweepmark import parametrize_sweep
+        from .collection import parametrize_sweep
 
         activate(metafunc.config)
-        parametrize_sweep(metafunc, marker, sweep_context(metafunc.config))
+        context = sweep_context(metafunc.config)
+        parametrize_sweep(metafunc, marker, context.settings, context.notes)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod | None:
     """The built-in search methods: grid, random, lhs, bayes."""
+    from .roles import worker_id
     from .search import SearchSettings, builtin_method
 
     context = sweep_context(config)
     settings = context.settings
-    from .worker import worker_id
-
     return builtin_method(
         spec,
         SearchSettings(
@@ -130,6 +130,24 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sweep_finish(records: list[Record], config: pytest.Config) -> None:
+    """Fail, in adaptive sweeps' studies, the trials whose worker died (controller, after the session)."""
+    from .errors import warn_about
+    from .records import Outcome, sweep_key
+
+    crashed = {sweep_key(record) for record in records if record["outcome"] == Outcome.CRASHED}
+    if not crashed:
+        return
+    from .search.bayes import fail_orphans
+
+    context = sweep_context(config)
+    settings = context.settings
+    problem = fail_orphans(crashed, settings.storage, settings.report_dir, context.run.session)
+    if problem:
+        warn_about(settings.report_dir, problem)
+
+
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto`` for a run of sweeps: as many workers as the CPUs, free memory and GPUs allow their trials.
@@ -139,9 +157,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
-    from .devices import auto_workers, cpu_count, find_devices, free_memory_gb
+    from .collection import sweep_resources
+    from .roles.devices import auto_workers, cpu_count, find_devices, free_memory_gb
     from .settings import gpus_option
-    from .spec import sweep_resources
 
     needs = sweep_resources(
         config.args,
@@ -173,7 +191,7 @@ def _sweep_case() -> TrialCase:
 
 
 def _trial_run(request: pytest.FixtureRequest) -> TrialRun:
-    from .trialrun import started
+    from .running import started
 
     run = started(request.node)
     assert run is not None, "the sweep worker starts every trial before its fixtures"

@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -46,8 +46,6 @@ HELP = {
     " file path (default: <report dir>/optuna.journal)",
 }
 
-Baseline = dict[tuple[str, str], dict[str, float]]
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -60,7 +58,7 @@ class Settings:
     resume: bool = False
     timeout: float | None = None
     store: bool = True
-    baseline: Baseline = field(default_factory=dict)
+    baseline: Path | None = None  # --sweep-baseline: an earlier run's summary.csv
     trials: int | None = None  # the budget of sampled sweeps that give none
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
@@ -146,7 +144,6 @@ def read_settings(config: pytest.Config) -> Settings:
     """The command line over the ini file; a bad value is a `pytest.UsageError` naming where it came from."""
     rootdir = Path(config.rootpath)
     report_dir = _path(config, "report_dir") or rootdir / DEFAULT_REPORT_DIR
-    baseline = _path(config, "baseline")
     return Settings(
         rootdir=rootdir,
         patterns=tuple(str(config.getini("sweep_files")).split()),
@@ -155,7 +152,7 @@ def read_settings(config: pytest.Config) -> Settings:
         resume=bool(config.getoption("sweep_resume") or config.getini("sweep_resume")),
         timeout=config.getoption("sweep_timeout") or _ini_number(config, "sweep_timeout", positive_seconds),
         store=not config.getoption("sweep_no_store") and bool(config.getini("sweep_store")),
-        baseline=load_baseline(baseline) if baseline else {},
+        baseline=_path(config, "baseline"),
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
         storage=_storage(config),
         mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
@@ -198,29 +195,3 @@ def _ini_number(config: pytest.Config, name: str, parse: Callable[[str], T]) -> 
         return parse(raw)
     except argparse.ArgumentTypeError as exc:
         raise pytest.UsageError(f"{name}: {exc}") from None
-
-
-def load_baseline(path: Path) -> Baseline:
-    """Metrics of an earlier run's summary.csv, by (sweep, trial id)."""
-    import csv
-
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise pytest.UsageError(f"--sweep-baseline: cannot read {path}: {exc}") from None
-    if rows and not {"sweep", "trial"} <= set(rows[0]):
-        raise pytest.UsageError(f"--sweep-baseline: {path} is not a summary.csv (no sweep and trial columns)")
-    baseline: Baseline = {}
-    for row in rows:
-        if not (isinstance(row.get("sweep"), str) and isinstance(row.get("trial"), str)) or None in row:
-            continue  # a cut-off or over-long row: not one the run wrote
-        metrics = {}
-        for column, value in row.items():
-            if column.startswith("metrics.") and value not in ("", None):
-                try:
-                    metrics[column.removeprefix("metrics.")] = float(value)
-                except ValueError:
-                    continue
-        baseline[(row["sweep"], row["trial"])] = metrics
-    return baseline

@@ -81,4 +81,3 @@ class Trial:
 
     def __repr__(self) -> str:
         return f"<Trial {self.sweep}[{self.id}]>"
-

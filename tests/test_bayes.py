@@ -437,7 +437,7 @@ def test_several_metrics_make_a_pareto_front(project: pytest.Pytester, sampler: 
 
 def test_a_dominated_trial_is_off_the_front() -> None:
     from sweep_plugin.records import Metric
-    from sweep_plugin.report.records import pareto_front
+    from sweep_plugin.report.grouping import pareto_front
 
     def rec(trial: str, a: float, b: float) -> dict[str, Any]:
         return {"trial": trial, "outcome": "passed", "metrics": {"a": a, "b": b}}

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from sweep_plugin.command import run_command
-from sweep_plugin.follow import MetricsFile
-from sweep_plugin.outcomes import TrialCrashed
+from sweep_plugin.records import TrialCrashed
+from sweep_plugin.running.command import run_command
+from sweep_plugin.running.follow import MetricsFile
 from sweep_plugin.trial import Trial
 
 # One helper program for every test; its first argument says what to do.
@@ -406,7 +406,7 @@ def test_blank_lines_are_skipped_and_a_missing_file_is_no_metrics(tmp_path: Path
 
 
 def test_the_program_file_a_command_names_is_what_resume_hashes(tmp_path: Path) -> None:
-    from sweep_plugin.command import program_file
+    from sweep_plugin.running.command import program_file
 
     (tmp_path / "train.py").write_text("")
     (tmp_path / "run.sh").write_text("")

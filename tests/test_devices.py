@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sweep_plugin.devices import ENV, Resources, auto_workers, find_devices, parse_resources, worker_share
 from sweep_plugin.errors import SweepError
+from sweep_plugin.roles.devices import ENV, auto_workers, find_devices, worker_share
+from sweep_plugin.spec import Resources, parse_resources
 
 SEEN = """
 import json, os

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sweep_plugin.estimate import estimate
+from sweep_plugin.records import estimate
 
 MODEL = """
 import time

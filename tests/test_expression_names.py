@@ -23,10 +23,10 @@ from test_properties import atoms, compound, name_values, watching_builtins
 
 from sweep_plugin.errors import SweepError
 from sweep_plugin.expressions import EvaluationError, Expression, Read, quoted
-from sweep_plugin.judge import hidden_names, missed_expectations
 from sweep_plugin.search.base import check_constraint_names
 from sweep_plugin.space import Values
 from sweep_plugin.spec import Check, SweepSpec
+from sweep_plugin.verdicts import hidden_names, missed_expectations
 
 PROPERTY = settings(max_examples=100, deadline=None)
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")

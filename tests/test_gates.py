@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from scipy import stats
 
-from sweep_plugin.__main__ import main
+from sweep_plugin.cli import main
 from sweep_plugin.records import Metric
-from sweep_plugin.regression import Regression, Sides, compare, compare_all
+from sweep_plugin.spec import Regression
+from sweep_plugin.verdicts import Sides, compare, compare_all
 
 # Each configuration's accuracy: a level per lr, a noise per seed shared by every run, a noise
 # per run and seed, and `drop` (lr 0.1 only) from the config.

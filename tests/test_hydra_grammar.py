@@ -21,8 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sweep_plugin.errors import SweepError
-from sweep_plugin.hydra import hydra_space
-from sweep_plugin.space import Distribution, Values, parse_space
+from sweep_plugin.space import Distribution, Values, hydra_space, parse_space
 
 PROPERTY = settings(max_examples=80, deadline=None)
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--sweep-no-report")

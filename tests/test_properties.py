@@ -23,14 +23,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sweep_plugin.config import flatten, get_path, set_path, with_params
 from sweep_plugin.errors import SweepError
 from sweep_plugin.expressions import EvaluationError, Expression
 from sweep_plugin.ids import MAX_ID, folder_names, trial_ids
 from sweep_plugin.search import plan_trials
 from sweep_plugin.space import DISTRIBUTIONS, Distribution, Space, Values, parse_space
-from sweep_plugin.spec import Check, SweepSpec
-from sweep_plugin.trialrun import config_hash, trial_hash
+from sweep_plugin.spec import Check, SweepSpec, config_hash, flatten, get_path, set_path, with_params
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -285,7 +283,7 @@ def test_resume_looks_up_the_hash_the_worker_stores(config: dict[str, Any], data
         return  # a made-up path through a scalar: the sweep file is refused at collection
     spec = sweep({}, config=config, experiment="models:train")
     before = copy.deepcopy(config)
-    assert trial_hash(spec, params) == config_hash(merged, "models:train", "sweep_s.yaml::s")
+    assert spec.trial_hash(params) == config_hash(merged, "models:train", "sweep_s.yaml::s")
     assert config == before  # the cheap hash shares the config but never changes it
 
 

@@ -242,7 +242,7 @@ def record_for(trial: str, digest: str, outcome: str = "passed") -> Any:
 
 
 def test_resume_reads_only_the_trials_asked_for(tmp_path: Path) -> None:
-    from sweep_plugin.store import ResultStore
+    from sweep_plugin.records import ResultStore
 
     store = ResultStore(tmp_path / "results.sqlite")
     for session in range(5):  # history: earlier sessions of many trials

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from pytest import approx
 
-from sweep_plugin.__main__ import main
+from sweep_plugin.cli import main
 from sweep_plugin.report import SweepReportWarning, records_from_json_report, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +158,7 @@ def test_minimize_goal_picks_the_lowest() -> None:
     records = records_from_json_report(six_trial_report())
     for rec in records:
         rec["metric"] = {"name": "val_loss", "goal": "minimize"}
-    from sweep_plugin.report.records import sweep_metric
+    from sweep_plugin.report.grouping import sweep_metric
     from sweep_plugin.report.tables import best_document
 
     best = best_document(records, sweep_metric(records))

@@ -11,7 +11,7 @@ import pytest
 
 from sweep_plugin.records import Metric, parse_nodeid
 from sweep_plugin.report import ReportError, load_reports, records_from_json_report, summary_lines, sweep_metric
-from sweep_plugin.report.records import group_sweeps
+from sweep_plugin.report.grouping import group_sweeps
 
 FILE = "experiments/sweep_spirals.yaml"
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sweep_plugin.__main__ import main
+from sweep_plugin.cli import main
 
 pytest.importorskip("pytest_split")
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sweep_plugin import __main__ as cli
+from sweep_plugin import cli
 
 MODEL = """
 def train(config, trial):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sweep_plugin.__main__ import main
+from sweep_plugin.cli import main
 from sweep_plugin.report.trends import gate_bars, step_changes
 
 MODEL = """

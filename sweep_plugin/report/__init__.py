@@ -13,21 +13,19 @@ pandas and matplotlib are imported only when a report is written.
 
 A record is one trial's metadata dict, as `sweep_plugin.records.Record`
 defines it; records read from files are normalised, so missing keys are
-filled in.
+filled in. Parts: the records grouped into sweeps and ranked (`grouping`),
+the terminal lines (`terminal`), tables and CSVs (`tables`), the analysis
+of parameters (`analysis`), plots, trends across nights, the HTML page, the
+terminal view (`show`), and publishing the files whole (`publish`).
 """
 
 from __future__ import annotations
 
 from ..records import FINISHED, OUTCOMES, Metric, normalize_record
+from ..records.reports import ReportError, gates_from_json_report, load_reports, records_from_json_report
+from .grouping import Sweep, best_record, group_sweeps, sweep_metric
 from .publish import ReportInterrupted
-from .records import (
-    ReportError,
-    best_record,
-    load_reports,
-    records_from_json_report,
-    summary_lines,
-    sweep_metric,
-)
+from .terminal import summary_lines
 from .writer import SweepReportWarning, write_report
 
 __all__ = [
@@ -36,8 +34,11 @@ __all__ = [
     "Metric",
     "ReportError",
     "ReportInterrupted",
+    "Sweep",
     "SweepReportWarning",
     "best_record",
+    "gates_from_json_report",
+    "group_sweeps",
     "load_reports",
     "normalize_record",
     "records_from_json_report",

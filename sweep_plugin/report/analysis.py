@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..records import FINISHED, Metric
-from .records import Sweep, best_record, pareto_front, sweep_objectives
+from ..records import FINISHED, Goal, Metric
+from .grouping import Sweep, best_record, pareto_front, sweep_objectives
 from .tables import history_frame, trials_frame
 
 MAX_GROUPS = 10
@@ -254,7 +254,7 @@ def _param_row(data: SweepData, param: str) -> dict[str, Any]:
     }
     if len(stats) and data.metric is not None:
         means = stats["mean"]
-        if data.metric.goal == "minimize":
+        if data.metric.goal is Goal.MINIMIZE:
             row.update(best_value=_label(means.idxmin()), best_mean=float(means.min()))
         else:
             row.update(best_value=_label(means.idxmax()), best_mean=float(means.max()))

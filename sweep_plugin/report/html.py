@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from .analysis import SweepData, fmt
-from .plots import OUTCOME_COLORS
-from .records import failed_first, gate_checks, outcome_counts, ranked
+from .figures import OUTCOME_COLORS
+from .grouping import failed_first, gate_checks, outcome_counts, ranked
 
 TOP_N = 10
 MAX_PROBLEMS = 50
@@ -220,7 +220,7 @@ def _top_table(data: SweepData) -> str:
             f"<td>{escape(rec['outcome'])}</td><td class=num>{value:.6g}</td>{cells}"
             f"<td class=num>{'' if duration is None else f'{duration:.3g}'}</td></tr>"
         )
-    title = f"<h3>Top {len(top)} by {escape(data.metric.name)} ({escape(data.metric.goal)})</h3>"
+    title = f"<h3>Top {len(top)} by {escape(data.metric.name)} ({escape(data.metric.goal.value)})</h3>"
     return f'{title}<div class="scroll"><table>{head}{"".join(rows)}</table></div>'
 
 

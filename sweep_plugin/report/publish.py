@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import FrameType
 
 LOCK_FILE = ".report.lock"
 LOCK_WAIT_S = 60.0
@@ -104,31 +103,3 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-class DeferredInterrupts:
-    """While a report is written: a first Ctrl-C lets it finish, a second one abandons it.
-
-    Neither raises where it lands (inside an import, say); the writer asks
-    `abandon` between files and stops cleanly, leaving the previous report.
-    """
-
-    def __init__(self) -> None:
-        self.pressed = 0
-        self._previous: object = None
-
-    def __enter__(self) -> DeferredInterrupts:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._note)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
-
-    def _note(self, signum: int, frame: FrameType | None) -> None:
-        self.pressed += 1
-
-    def abandon(self) -> bool:
-        """Whether the user pressed Ctrl-C twice: stop writing, publish nothing."""
-        return self.pressed >= 2

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..records import FINISHED
-from .records import Sweep, failed_first, gate_checks, group_sweeps, load_reports, outcome_counts, ranked
+from ..records.reports import load_reports
+from .grouping import Sweep, failed_first, gate_checks, group_sweeps, outcome_counts, ranked
 
 TOP_N = 10
 PROBLEMS = ("failed", "error", "timeout", "crashed")

@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from ..records import Metric
-from .records import best_record, gate_checks
+from .grouping import best_record, gate_checks
 
 BASE_COLUMNS = ["sweep", "trial", "nodeid", "outcome", "duration_s"]
 TRAILING_COLUMNS = ["attempts", "resumed"]  # after ``message``: how the result came about
@@ -183,7 +183,7 @@ def best_document(
             "trial": rec["trial"],
             "nodeid": rec["nodeid"],
             "metric": metric.name,
-            "goal": metric.goal,
+            "goal": metric.goal.value,
             "value": value,
             "outcome": rec["outcome"],
             "params": rec["params"],

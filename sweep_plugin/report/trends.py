@@ -99,7 +99,7 @@ def trends(
             trend = found[str(sweep)]
             trend.nights.append(night.date)
             trend.commits.append(night.commit)
-            trend.best.append(float(values.max() if metric.goal == "maximize" else values.min()))
+            trend.best.append(float(metric.goal.best(values)))
             trend.median.append(float(values.median()))
             trend.low.append(float(values.quantile(0.25)))
             trend.high.append(float(values.quantile(0.75)))
@@ -112,7 +112,7 @@ def trends(
         for at in step_changes(values):
             before, after = statistics.median(values[:at]), statistics.median(values[at:])
             change = after - before
-            worse = change < 0 if trend.metric.goal == "maximize" else change > 0
+            worse = trend.metric.goal.sign * change < 0
             trend.steps.append(
                 {
                     "sweep": sweep,
@@ -218,12 +218,10 @@ def _noise(values: Sequence[float]) -> float:
 
 
 def _guess_metric(rows: pd.DataFrame) -> Metric | None:
-    """The first metric column of a sweep without a declared metric: a loss is minimised."""
+    """The first metric column of a sweep without a declared metric, its goal guessed as every view guesses it."""
     for column in rows.columns:
         if column.startswith("metrics.") and rows[column].notna().any():
-            name = column.removeprefix("metrics.")
-            lowered = name.lower()
-            return Metric(name, "minimize" if "loss" in lowered or "error" in lowered else "maximize")
+            return Metric.guessed(column.removeprefix("metrics."))
     return None
 
 

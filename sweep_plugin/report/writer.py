@@ -16,15 +16,16 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..errors import SweepWarning
 from ..records import normalize_record
+from .grouping import Sweep, group_sweeps
 from .publish import ReportInterrupted, publish, staging_folder
-from .records import Sweep, group_sweeps
 
 T = TypeVar("T")
 _OWN_FILES = ("best.yaml", "best_config.yaml", "pareto.csv")
 
 
-class SweepReportWarning(UserWarning):
+class SweepReportWarning(SweepWarning):
     """A report file could not be written; the rest of the report was."""
 
 
@@ -88,9 +89,9 @@ def write_report(
         gate_images: dict[str, bytes] = {}
         if gates:
             writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
-            from . import plots
+            from . import gate_plots
 
-            gate_images = _write_plots(writer, plots.gate_plots([dict(gate) for gate in gates]))
+            gate_images = _write_plots(writer, gate_plots.gate_plots([dict(gate) for gate in gates]))
         sweeps = group_sweeps(records)
         results = []
         for sweep in sweeps:
@@ -136,12 +137,12 @@ def _write_trends(
     writer: _Writer, history: Path, sweeps: list[Sweep], gates: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Any], dict[str, bytes]]:
     """trends.csv and a plot per sweep from the summaries in ``history``; (the trends, their PNGs) for the page."""
-    from . import plots, tables, trends
+    from . import gate_plots, tables, trends
 
     metrics = {sweep.name: metric for sweep in sweeps if (metric := sweep.metric) is not None}
     found = trends.trends(trends.read_history(history), metrics, gates)
     writer.file("trends.csv", tables.write_csv, trends.trends_frame(found), writer.out_dir / "trends.csv")
-    return found, _write_plots(writer, plots.trend_plots(found))
+    return found, _write_plots(writer, gate_plots.trend_plots(found))
 
 
 def _write_plots(

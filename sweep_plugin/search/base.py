@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SweepError, did_you_mean
 from ..expressions import EvaluationError, param_names, quoting_hint
 from ..ids import folder_names, trial_ids
-from ..space import Point, Values
+from ..space import Point
 
 if TYPE_CHECKING:
     from ..records import Record
@@ -121,19 +121,13 @@ class PlannedSearch(SearchMethod):
         points, notes = self.points(constraint_filter(spec))
         if spec.repeat > 1:
             points = [{**point, "seed": seed} for point in points for seed in range(spec.repeat)]
-        ids = trial_ids(points, varying_parameters(spec))
+        ids = trial_ids(points, spec.varying)
         folders = folder_names(ids)
         slots = [
             Slot(trial_id, point, in_quick(spec, point), folder)
             for trial_id, folder, point in zip(ids, folders, points, strict=True)
         ]
         return TrialPlan(slots, notes)
-
-
-def varying_parameters(spec: SweepSpec) -> list[str]:
-    """The parameters an id names: those that can take more than one value."""
-    fixed = {path for path, space in spec.spaces.items() if isinstance(space, Values) and len(space.values) == 1}
-    return [path for path in spec.parameters if path not in fixed]
 
 
 def check_constraint_names(spec: SweepSpec) -> None:

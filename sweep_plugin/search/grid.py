@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from ..errors import SweepError
 from ..space import Point, Space
 from .base import PlannedSearch
-
-if TYPE_CHECKING:
-    pass
 
 
 class GridSearch(PlannedSearch):

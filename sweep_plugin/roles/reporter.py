@@ -1,0 +1,115 @@
+"""`Reporter`: after the session, on the process that gathers results: the report, and one line per sweep.
+
+Also after a failed or interrupted session. The final records go to the
+``pytest_sweep_finish`` hook (the plugin's own implementation fails the
+trials dead workers left running in adaptive sweeps' studies), then to the
+report files and MLflow; what the plugin could not read or write is said
+once, in the warnings summary, and never fails the session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..errors import warn_about
+from ..records import Outcome, Record
+from . import jsonreport
+from .announcer import Announcer
+from .context import SweepContext
+from .gatekeeper import Gatekeeper
+from .gathering import TrialLog
+from .interrupts import DeferredInterrupts
+from .session import TrialsFound
+from .tracking import TrackingFailed
+
+
+class Reporter:
+    """Writes the report after the session and prints the ``sweeps`` section of the terminal summary."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        context: SweepContext,
+        parts: tuple[TrialsFound, TrialLog, Announcer, Gatekeeper],
+        problems: list[str],
+    ) -> None:
+        self.config = config
+        self.context = context
+        self.found, self.log, self.announcer, self.gatekeeper = parts
+        self.problems = problems  # what the plugin could not read or write, said once at the end
+        self.final: list[Record] = []
+        self.index_written = False
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the report after the run, interrupted or not."""
+        self.found.sigterm.stop()
+        if not self.found.on:
+            return
+        self.final = self.log.all_records()
+        self.config.hook.pytest_sweep_finish(records=self.final, config=self.config)
+        _count_resumed_in_exit_status(session, self.context.resumed)
+        if self.final and self.context.settings.report:
+            self._write_report(session)
+        self._finish_tracking()
+        for problem in self.problems:  # each said once, in the warnings summary
+            warn_about(self.context.settings.report_dir, problem)
+
+    def _write_report(self, session: pytest.Session) -> None:
+        """The report files, published whole; a problem becomes a warning, never a failure."""
+        from ..report import ReportInterrupted, write_report
+
+        settings = self.context.settings
+        with DeferredInterrupts() as interrupts:
+            try:
+                written = write_report(
+                    self.final,
+                    settings.report_dir,
+                    jsonreport.report_text(self.config),
+                    abandon=interrupts.abandon,
+                    gates=[gate.as_record() for gate in self.gatekeeper.gates.values()],
+                    history=settings.history,
+                )
+                self.index_written = any(path.name == "index.html" for path in written)
+            except ReportInterrupted:
+                self.problems.append("report abandoned (Ctrl-C twice): the previous report is left as it was")
+            except Exception as exc:  # a report problem must never hide the trial results
+                self.problems.append(f"report not written: {type(exc).__name__}: {exc}")
+        if interrupts.pressed:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+
+    def _finish_tracking(self) -> None:
+        """End this session's MLflow parent runs, with the report's plots (after the workers logged)."""
+        tracker = self.context.tracker
+        if tracker is None or tracker.failed or not self.final:
+            return
+        try:
+            tracker.finish(self.final, self.context.settings.report_dir if self.index_written else None)
+        except TrackingFailed as exc:
+            self.problems.append(str(exc))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Notes not shown at collection (xdist), and one line per sweep."""
+        notes = self.announcer.unshown
+        if not (self.final or notes):
+            return
+        from ..report import summary_lines
+
+        terminalreporter.section("sweeps")
+        for line in notes:
+            terminalreporter.write_line(line)
+        out_dir = self.context.settings.report_dir if self.index_written else None
+        for line in summary_lines(self.final, out_dir):
+            terminalreporter.write_line(line)
+        if self.context.settings.report and self.final and not self.index_written:
+            terminalreporter.write_line("report: not written (see the warnings above)", yellow=True)
+
+
+def _count_resumed_in_exit_status(session: pytest.Session, resumed: list[Record]) -> None:
+    """Resumed trials count as run: a stored failure fails the session, and all-resumed is no error."""
+    if not resumed or session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return
+    failed = any(record["outcome"] != Outcome.PASSED for record in resumed)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
