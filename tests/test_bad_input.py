@@ -96,7 +96,6 @@ CASES = [
         "sweep_x.yaml:5: parameters.lr: unknown distribution 'unifrom' (did you mean 'uniform'?)",
         id="unknown-distribution",
     ),
-
     pytest.param(
         GRID + "method: grdi\n",
         "sweep_x.yaml:*: method: unknown search method 'grdi' (did you mean 'grid'?)*",

@@ -451,9 +451,7 @@ def test_a_dominated_trial_is_off_the_front() -> None:
 
 def test_several_metrics_refuse_what_optuna_cannot_do(project: pytest.Pytester) -> None:
     project.makepyfile(models="def two(config):\n    return {'error': 1, 'size': 1}\n")
-    project.makefile(
-        ".yaml", sweep_two=TWO_OBJECTIVES.format(sampler="tpe") + "early_terminate: {type: median}\n"
-    )
+    project.makefile(".yaml", sweep_two=TWO_OBJECTIVES.format(sampler="tpe") + "early_terminate: {type: median}\n")
     result = project.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["sweep_two.yaml:*: early_terminate: Optuna cannot prune a study of several metrics*"])
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from sweep_plugin.cli import main
-from sweep_plugin.report.trends import gate_bars, step_changes
 
 MODEL = """
 def train(config, trial):
@@ -79,15 +78,6 @@ def test_a_session_with_sweep_history_adds_the_trends(project: pytest.Pytester) 
     assert "Trends" in (project.path / "reports" / "index.html").read_text()
 
 
-def test_the_gates_bars_on_the_metric_are_drawn() -> None:
-    gates = [
-        {"sweep": "t", "checks": [{"check": "mean(acc) >= 0.6"}, {"check": "std(acc) <= 0.1"}]},
-        {"sweep": "t", "checks": [{"check": "0.95 >= max(acc)"}, {"check": "mean(acc) >= 0.6"}]},
-        {"sweep": "other", "checks": [{"check": "mean(acc) >= 0.1"}]},
-    ]
-    assert gate_bars(gates, "t", "acc") == [("mean(acc) >= 0.6", 0.6, ">="), ("0.95 >= max(acc)", 0.95, "<=")]
-
-
 def test_odd_files_in_the_history_are_left_out(project: pytest.Pytester) -> None:
     history = project.path / "history"
     (history / "2026-11-20-deadbeef.csv").write_text("")
@@ -98,12 +88,3 @@ def test_odd_files_in_the_history_are_left_out(project: pytest.Pytester) -> None
     with (project.path / "reports" / "trends.csv").open() as file:
         nights = [row["night"] for row in csv.DictReader(file) if row["kind"] == "night"]
     assert nights[-1] == "2026-11-22" and "2026-11-20" not in nights
-
-
-def test_steps_are_found_where_the_level_moves_and_not_in_noise() -> None:
-    rng = np.random.default_rng(0)
-    flat = [0.9 + rng.normal(0, 0.01) for _ in range(14)]
-    assert step_changes(flat) == []
-    stepped = [0.9 + rng.normal(0, 0.01) - (0.06 if i >= 9 else 0) for i in range(14)]
-    assert step_changes(stepped) == [9]
-    assert step_changes([0.9, 0.8, 0.7]) == []  # too short to tell

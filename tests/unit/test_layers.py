@@ -43,9 +43,10 @@ def imported_rooms(path: Path) -> Iterator[tuple[str, int]]:
             for name in names:
                 yield (name[0] if name and name[0] else "__init__"), node.lineno
         elif isinstance(node, ast.ImportFrom | ast.Import):
-            for name in [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]:
-                if name and name.startswith("sweep_plugin."):
-                    yield name.split(".")[1], node.lineno
+            modules = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for module in modules:
+                if module and module.startswith("sweep_plugin."):
+                    yield module.split(".")[1], node.lineno
 
 
 def third_party(path: Path) -> Iterator[tuple[str, int]]:

@@ -177,5 +177,3 @@ def test_bad_early_terminate_says_what_to_write(tmp_path: Path, rule: str, expec
 def test_early_terminate_defaults(tmp_path: Path, rule: str, checked: EarlyTerminate) -> None:
     (spec,) = load_sweep_file(sweep_file(tmp_path, rule))
     assert spec.early_terminate == checked
-
-

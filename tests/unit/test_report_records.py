@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sweep_plugin.records import Metric, parse_nodeid
+from sweep_plugin.records import Goal, Metric, parse_nodeid
 from sweep_plugin.report import ReportError, load_reports, records_from_json_report, summary_lines, sweep_metric
 from sweep_plugin.report.grouping import group_sweeps
 
@@ -123,9 +123,9 @@ def test_load_reports_errors_are_one_line(tmp_path: Path, content: str | None, r
 
 def test_metric_declared_or_guessed() -> None:
     declared = [{"metric": {"name": "loss", "goal": "minimize"}, "metrics": {"acc": 1}}]
-    assert sweep_metric(declared) == Metric("loss", "minimize")
-    assert sweep_metric([{"metrics": {"val_loss": 0.3, "acc": 0.9}}]) == Metric("val_loss", "minimize")
-    assert sweep_metric([{"metrics": {"note": "x"}}, {"metrics": {"acc": 0.9}}]) == Metric("acc", "maximize")
+    assert sweep_metric(declared) == Metric("loss", Goal.MINIMIZE)
+    assert sweep_metric([{"metrics": {"val_loss": 0.3, "acc": 0.9}}]) == Metric("val_loss", Goal.MINIMIZE)
+    assert sweep_metric([{"metrics": {"note": "x"}}, {"metrics": {"acc": 0.9}}]) == Metric("acc", Goal.MAXIMIZE)
     assert sweep_metric([{"metrics": {}}]) is None
 
 

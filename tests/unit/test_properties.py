@@ -62,9 +62,9 @@ def test_grid_gives_one_trial_per_point_and_repeat(grid: dict[str, tuple[int, ..
     points = list(itertools.product(*grid.values()))
     assert len(plan.slots) == len(points) * repeat
     assert plan.notes == ()
-    assert [tuple(t.params[p] for p in grid) for t in plan.slots[::repeat]] == points  # file order
+    assert [tuple((t.params or {})[p] for p in grid) for t in plan.slots[::repeat]] == points  # file order
     if repeat > 1:
-        assert [t.params["seed"] for t in plan.slots] == list(range(repeat)) * len(points)
+        assert [(t.params or {})["seed"] for t in plan.slots] == list(range(repeat)) * len(points)
     assert len({t.id for t in plan.slots}) == len(plan.slots)
 
 
@@ -86,7 +86,7 @@ def test_constraints_remove_exactly_the_rejected_points(
     removed = len(points) - len(kept)
     note = f"{spec.display}::{spec.name}: constraints removed {removed} of {len(points)} grid points"
     assert plan.notes == ((note,) if removed else ())
-    assert [tuple(t.params[p] for p in grid) for t in plan.slots[::repeat]] == kept
+    assert [tuple((t.params or {})[p] for p in grid) for t in plan.slots[::repeat]] == kept
 
 
 SAMPLED = {
@@ -99,7 +99,7 @@ SAMPLED = {
 @PROPERTY
 @given(method=st.sampled_from(["random", "lhs"]), seed=st.integers(0, 2**32 - 2), trials=st.integers(1, 10))
 def test_sampled_plans_depend_only_on_the_seed(method: str, seed: int, trials: int) -> None:
-    def plan(seed: int) -> list[tuple[str, dict[str, Any]]]:
+    def plan(seed: int) -> list[tuple[str, dict[str, Any] | None]]:
         spec = sweep(SAMPLED, method=method, trials=trials, seed=seed, constraints=(check("hidden <= 48"),))
         return [(t.id, t.params) for t in plan_trials(spec).slots]
 
@@ -107,7 +107,7 @@ def test_sampled_plans_depend_only_on_the_seed(method: str, seed: int, trials: i
     assert plan(seed) == first
     assert len(first) == trials
     assert len({trial_id for trial_id, _ in first}) == trials
-    assert all(params["model.hidden"] <= 48 for _, params in first)
+    assert all((params or {})["model.hidden"] <= 48 for _, params in first)
     assert [params for _, params in plan(seed + 1)] != [params for _, params in first]
 
 
