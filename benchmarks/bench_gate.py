@@ -519,7 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sweep_plugin.verdicts.regression
 
     if not Path(sweep_plugin.verdicts.regression.__file__).is_relative_to(snapshot):
-        raise SystemExit(f"sweep_plugin imported from {sweep_plugin.verdicts.regression.__file__}, not the copy in {snapshot}")
+        raise SystemExit(
+            f"sweep_plugin imported from {sweep_plugin.verdicts.regression.__file__}, not the copy in {snapshot}"
+        )
     log(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; sweep_plugin judged from a copy in {snapshot}")
     log(
         f"{args.runs} simulated CI runs per case; a run: {args.configs} configurations x {args.repeats} repeats a"

@@ -48,9 +48,7 @@ __all__ = [
 # --------------------------------------------------------------------- data
 
 
-def make_spirals(
-    n: int, noise: float, rng: np.random.Generator, turns: float = 1.25
-) -> tuple[Array, Array]:
+def make_spirals(n: int, noise: float, rng: np.random.Generator, turns: float = 1.25) -> tuple[Array, Array]:
     """Two interleaved spirals, ``n`` points in total, labels 0/1.
 
     Radius grows linearly with the angle from 0.1 to 1; ``noise`` is the
@@ -153,9 +151,7 @@ _MAX_GEMM_SIZE = 2**17
 def _logits(params: Params, x: Array, act: Activation) -> Array:
     width = max(w.shape[1] * w.shape[0] for w, _ in params)
     rows = max(1, _MAX_GEMM_SIZE // width)
-    return np.concatenate(
-        [_forward(params, x[i : i + rows], act)[1] for i in range(0, len(x), rows)]
-    )
+    return np.concatenate([_forward(params, x[i : i + rows], act)[1] for i in range(0, len(x), rows)])
 
 
 def _evaluate(params: Params, x: Array, y: Array, act: Activation) -> tuple[float, float]:
@@ -172,9 +168,7 @@ def train_mlp(config: dict[str, Any], trial: Any) -> dict[str, float]:
 
     x, y = make_dataset(data_cfg)
     split_rng = np.random.default_rng(int(data_cfg.get("seed", 0)) + 1_000_003)
-    x_tr, y_tr, x_va, y_va = train_val_split(
-        x, y, float(data_cfg.get("val_fraction", 0.25)), split_rng
-    )
+    x_tr, y_tr, x_va, y_va = train_val_split(x, y, float(data_cfg.get("val_fraction", 0.25)), split_rng)
 
     hidden = int(model_cfg.get("hidden", 32))
     layers = int(model_cfg.get("layers", 2))

@@ -392,4 +392,4 @@ def test_a_signal_death_names_the_signal(tmp_path: Path) -> None:
     with pytest.raises(TrialCrashed) as caught:
         run_command(("python", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"), {}, trial)
     assert caught.value.returncode == -9
-    assert caught.value.msg == "command killed by signal 9 (SIGKILL)"
+    assert caught.value.message == "command killed by signal 9 (SIGKILL)"

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_properties import atoms, compound, name_values, watching_builtins
 
 from sweep_plugin.errors import SweepError
 from sweep_plugin.expressions import EvaluationError, Expression, Read, quoted
@@ -18,6 +17,8 @@ from sweep_plugin.search.base import check_constraint_names
 from sweep_plugin.space import Values
 from sweep_plugin.spec import Check, SweepSpec
 from sweep_plugin.verdicts import hidden_names, missed_expectations
+
+from .test_properties import atoms, compound, name_values, watching_builtins
 
 PROPERTY = settings(max_examples=100, deadline=None)
 
