@@ -10,6 +10,7 @@ import csv
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,24 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def session(project: pytest.Pytester, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+@dataclass(frozen=True)
+class Finished:
+    """How a session ended: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def session(project: pytest.Pytester, *args: str) -> Finished:
+    """A session in this process: pytest, Optuna and the report's libraries are imported already."""
+    result = project.runpytest("-p", "no:cacheprovider", *args)
+    return Finished(int(result.ret), result.stdout.str(), result.stderr.str())
+
+
+def subprocess_session(project: pytest.Pytester, *args: str) -> Finished:
+    """A session in a process of its own, for trials that kill their process or hang."""
+    done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=project.path,
         env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
@@ -80,6 +97,7 @@ def session(project: pytest.Pytester, *args: str) -> subprocess.CompletedProcess
         text=True,
         timeout=300,
     )
+    return Finished(done.returncode, done.stdout, done.stderr)
 
 
 def studies(project: pytest.Pytester) -> list[optuna.Study]:
@@ -137,7 +155,7 @@ def test_every_ending_is_told_and_none_stays_running(project: pytest.Pytester) -
           kind: [pass, fail, error, timeout, crash]
         """,
     )
-    result = session(project, "-n", "2")
+    result = subprocess_session(project, "-n", "2")
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout
     (study,) = studies(project)
     rows = summary(project)
@@ -373,9 +391,13 @@ def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pyte
         machines.append(subprocess.Popen(command, cwd=project.path, env=env, stdout=subprocess.PIPE, text=True))
     outputs = [machine.communicate(timeout=300)[0] for machine in machines]
     assert all("INTERNALERROR" not in output for output in outputs), outputs
-    (summary_name,) = [s.study_name for s in optuna.get_all_study_summaries(postgres_url, False)]
-    study = optuna.load_study(study_name=summary_name, storage=postgres_url)
-    ran = [t for t in study.trials if t.state.name == "COMPLETE"]
+    storage = optuna.storages.RDBStorage(postgres_url)
+    try:
+        (summary_name,) = [s.study_name for s in optuna.get_all_study_summaries(storage, False)]
+        study = optuna.load_study(study_name=summary_name, storage=storage)
+        ran = [t for t in study.trials if t.state.name == "COMPLETE"]
+    finally:
+        storage.engine.dispose()  # its connections closed here, not by the garbage collector in a later test
     assert len(ran) == 20  # the budget, once
     assert len({t.user_attrs["sweep"]["slot"] for t in ran}) == 20  # no slot twice
     ran_here = [summary_of(project.path / f"reports_{name}") for name in ("a", "b")]
@@ -433,20 +455,6 @@ def test_several_metrics_make_a_pareto_front(project: pytest.Pytester, sampler: 
     assert len(best["pareto_front"]) == 16 and best["metric"] == "error"
     assert (folder / "pareto.png").exists()
     assert "Pareto front of error, size: 16 trials" in result.stdout
-
-
-def test_a_dominated_trial_is_off_the_front() -> None:
-    from sweep_plugin.records import Metric
-    from sweep_plugin.report.grouping import pareto_front
-
-    def rec(trial: str, a: float, b: float) -> dict[str, Any]:
-        return {"trial": trial, "outcome": "passed", "metrics": {"a": a, "b": b}}
-
-    records = [rec("t1", 1, 5), rec("t2", 2, 2), rec("t3", 3, 3), rec("t4", 5, 1), rec("t5", 2, 2)]
-    front = pareto_front(records, [Metric("a"), Metric("b")])
-    assert [r["trial"] for r in front] == ["t1", "t2", "t5", "t4"]  # t3 is beaten by t2 on both
-    maximized = pareto_front(records, [Metric("a", "maximize"), Metric("b")])
-    assert [r["trial"] for r in maximized] == ["t4"]  # the most a and the least b: it beats every other
 
 
 def test_several_metrics_refuse_what_optuna_cannot_do(project: pytest.Pytester) -> None:

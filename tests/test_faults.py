@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,15 +37,30 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def session(project: pytest.Pytester, *args: str, limit_bytes: int | None = None) -> subprocess.CompletedProcess[str]:
-    """A pytest session as a user starts it; ``limit_bytes`` makes every file stop growing there (a full disk)."""
+@dataclass(frozen=True)
+class Finished:
+    """How a session ended: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def session(project: pytest.Pytester, *args: str, limit_bytes: int | None = None) -> Finished:
+    """A pytest session as a user starts it; ``limit_bytes`` makes every file stop growing there (a full disk).
+
+    A session with no limit runs in this process (pytest and the report's libraries are imported already); a
+    limited one in a process of its own, which the limit ends with.
+    """
+    if limit_bytes is None:
+        result = project.runpytest("-p", "no:cacheprovider", "-rw", *args)
+        return Finished(int(result.ret), result.stdout.str(), result.stderr.str())
 
     def limit() -> None:
-        if limit_bytes is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rw", *args],
         cwd=project.path,
         env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
@@ -54,9 +70,10 @@ def session(project: pytest.Pytester, *args: str, limit_bytes: int | None = None
         start_new_session=True,
         preexec_fn=limit,
     )
+    return Finished(done.returncode, done.stdout, done.stderr)
 
 
-def assert_clean(result: subprocess.CompletedProcess[str], code: int = 0) -> None:
+def assert_clean(result: Finished, code: int = 0) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == code, output
     assert not [inside for inside in INSIDES if inside in output], output

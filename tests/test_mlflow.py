@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,23 @@ expect: [acc >= 0.5]
 """
 
 
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local MLflow store with its tables made (MLflow's migrations take seconds): copied for each test.
+
+    The test of the ini key starts from no store at all, as a new project does.
+    """
+    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{path}")
+    client.search_experiments()
+    return path
+
+
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, empty_store: Path) -> pytest.Pytester:
     pytester.makepyfile(model=EXPERIMENT)
     pytester.makefile(".yaml", sweep_t=SWEEP)
+    shutil.copyfile(empty_store, pytester.path / "mlflow.db")
     return pytester
 
 
@@ -43,7 +57,7 @@ def runs(uri: str) -> Any:
 @pytest.mark.parametrize("processes", ["0", "2"])
 def test_each_trial_is_a_run_nested_in_its_sweeps_run(project: pytest.Pytester, processes: str) -> None:
     uri = f"sqlite:///{project.path / 'mlflow.db'}"
-    project.runpytest_subprocess("-n", processes, "--sweep-mlflow", uri).assert_outcomes(passed=2, failed=1)
+    project.runpytest("-n", processes, "--sweep-mlflow", uri).assert_outcomes(passed=2, failed=1)
     found = runs(uri)
     (parent,) = found[found["tags.sweep_plugin.parent"] == "true"].itertuples()
     children = found[found["tags.mlflow.parentRunId"] == parent.run_id].set_index("tags.mlflow.runName")
@@ -67,7 +81,7 @@ def test_each_trial_is_a_run_nested_in_its_sweeps_run(project: pytest.Pytester, 
 def test_each_session_has_its_own_parent(project: pytest.Pytester) -> None:
     uri = f"sqlite:///{project.path / 'mlflow.db'}"
     for _ in range(2):
-        project.runpytest_subprocess("--sweep-mlflow", uri, "-k", "lr:0.1").assert_outcomes(passed=1)
+        project.runpytest("--sweep-mlflow", uri, "-k", "lr:0.1").assert_outcomes(passed=1)
     found = runs(uri)
     parents = set(found[found["tags.sweep_plugin.parent"] == "true"].run_id)
     assert len(parents) == 2
@@ -76,12 +90,12 @@ def test_each_session_has_its_own_parent(project: pytest.Pytester) -> None:
 
 def test_the_ini_key_names_the_store(project: pytest.Pytester) -> None:
     project.makeini("[pytest]\nsweep_mlflow = sqlite:///tracked.db\n")
-    project.runpytest_subprocess("-k", "lr:0.1").assert_outcomes(passed=1)
+    project.runpytest("-k", "lr:0.1").assert_outcomes(passed=1)
     assert len(runs(f"sqlite:///{project.path / 'tracked.db'}")) == 2
 
 
 def test_an_unreachable_server_leaves_the_trials_alone_and_says_so_once(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("--sweep-mlflow", "http://127.0.0.1:9")
+    result = project.runpytest("--sweep-mlflow", "http://127.0.0.1:9")
     result.assert_outcomes(passed=2, failed=1)
     assert result.stdout.str().count("MLflow tracking at http://127.0.0.1:9 stopped") == 1
 

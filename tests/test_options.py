@@ -92,3 +92,13 @@ def test_a_bad_timeout_on_the_command_line_is_a_usage_error(project: pytest.Pyte
     result = project.runpytest("--sweep-timeout", "soon")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--sweep-timeout: expected a positive number of seconds, got 'soon'"])
+
+
+def test_the_plugins_warnings_are_silenced_by_their_category(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", sweep_w="experiment: models:train\nproject: my-wandb-project\nparameters: {s: [0]}\n")
+    shown = project.runpytest("sweep_w.yaml", "-rw")
+    shown.assert_outcomes(passed=1, warnings=1)
+    shown.stdout.fnmatch_lines(["*SweepWarning: sweep_w.yaml: 'project' is a W&B sweep key that sweep_plugin ignores"])
+    silenced = project.runpytest("sweep_w.yaml", "-W", "ignore::sweep_plugin.SweepWarning")
+    silenced.assert_outcomes(passed=1)
+    assert "SweepWarning" not in silenced.stdout.str()

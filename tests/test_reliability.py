@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,22 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def run_session(project: pytest.Pytester, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """A pytest session in its own process group, as a user's terminal would start it."""
-    return subprocess.run(
+@dataclass(frozen=True)
+class Finished:
+    """How a session ended: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_session(project: pytest.Pytester, *args: str, **env: str) -> Finished:
+    """A pytest session; with ``env`` (a fault to inject: a kill, an interrupt) in its own process group, as a
+    user's terminal would start it, else in this process (pytest and the report's libraries are imported)."""
+    if not env:
+        result = project.runpytest("-p", "no:cacheprovider", *args)
+        return Finished(int(result.ret), result.stdout.str(), result.stderr.str())
+    done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=project.path,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}, **env},
@@ -77,6 +91,7 @@ def run_session(project: pytest.Pytester, *args: str, **env: str) -> subprocess.
         timeout=120,
         start_new_session=True,
     )
+    return Finished(done.returncode, done.stdout, done.stderr)
 
 
 def started(project: pytest.Pytester) -> list[str]:

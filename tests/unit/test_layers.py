@@ -107,3 +107,27 @@ def test_a_concept_folder_reexports_its_public_names(folder: str) -> None:
     assert module.__all__, f"sweep_plugin.{folder} names no public names"
     for name in module.__all__:
         assert getattr(module, name) is not None
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("sweep_plugin", ["Trial", "SweepError", "SweepWarning", "__version__"]),
+        ("sweep_plugin.plugin", ["pytest_addoption", "pytest_collect_file", "sweep_trial", "sweep_config"]),
+        ("sweep_plugin.hookspecs", ["pytest_sweep_search_method", "pytest_sweep_record", "pytest_sweep_finish"]),
+        ("sweep_plugin.search", ["SearchMethod", "PlannedSearch", "Slot", "TrialPlan", "plan_trials"]),
+        ("sweep_plugin.records", ["Record", "Metric", "Goal", "Outcome"]),
+    ],
+)
+def test_the_public_import_paths_keep_working(module: str, names: list[str]) -> None:
+    import importlib
+
+    imported = importlib.import_module(module)
+    assert [name for name in names if not hasattr(imported, name)] == []
+
+
+def test_the_plugins_warnings_are_one_category_to_silence() -> None:
+    from sweep_plugin import SweepWarning
+    from sweep_plugin.report import SweepReportWarning
+
+    assert issubclass(SweepReportWarning, SweepWarning) and issubclass(SweepWarning, UserWarning)

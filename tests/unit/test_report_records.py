@@ -159,3 +159,16 @@ def test_sweeps_of_the_same_name_get_their_own_folders() -> None:
     records[0]["dir"] = "s-mnist/trials/a=1"  # the folder the trials were written to wins
     assert group_sweeps(records)[0].folder == "s-mnist"
     assert summary_lines(records)[0] == "s (one/sweep_s.yaml::s): 1 trial: 1 error"
+
+
+def test_a_dominated_trial_is_off_the_front() -> None:
+    from sweep_plugin.report.grouping import pareto_front
+
+    def rec(trial: str, a: float, b: float) -> dict[str, Any]:
+        return {"trial": trial, "outcome": "passed", "metrics": {"a": a, "b": b}}
+
+    records = [rec("t1", 1, 5), rec("t2", 2, 2), rec("t3", 3, 3), rec("t4", 5, 1), rec("t5", 2, 2)]
+    front = pareto_front(records, [Metric("a"), Metric("b")])
+    assert [r["trial"] for r in front] == ["t1", "t2", "t5", "t4"]  # t3 is beaten by t2 on both
+    maximized = pareto_front(records, [Metric("a", Goal.MAXIMIZE), Metric("b")])
+    assert [r["trial"] for r in maximized] == ["t4"]  # the most a and the least b: it beats every other
