@@ -53,6 +53,9 @@ def run(tree: Path, args: list[str], coverage: Path | None) -> dict[str, object]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
+    for line in done.stdout.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            print(f"  {tree.name}: {line}", file=sys.stderr, flush=True)
     result: dict[str, object] = {"seconds": round(seconds, 1), "summary": lines[-1] if lines else done.stdout[-300:]}
     if coverage is not None and coverage.exists():
         totals = json.loads(coverage.read_text())["totals"]

@@ -1,8 +1,8 @@
 """Faults injected into real sessions: a finished trial's result is never lost or mixed up, and a
 problem with the store or the report is a warning that never changes the outcomes or the exit code.
 
-Sessions run as subprocesses (their own process group), so a fault can kill or limit them without
-touching this test process.
+A session that a fault may kill, interrupt or limit runs as a subprocess (its own process group),
+so the fault never touches this test process; the others run in this process.
 """
 
 from __future__ import annotations
@@ -46,19 +46,22 @@ class Finished:
     stderr: str
 
 
-def session(project: pytest.Pytester, *args: str, limit_bytes: int | None = None) -> Finished:
+def session(
+    project: pytest.Pytester, *args: str, limit_bytes: int | None = None, own_process: bool = False
+) -> Finished:
     """A pytest session as a user starts it; ``limit_bytes`` makes every file stop growing there (a full disk).
 
-    A session with no limit runs in this process (pytest and the report's libraries are imported already); a
-    limited one in a process of its own, which the limit ends with.
+    A session runs in this process (pytest and the report's libraries are imported already), unless it is
+    limited or ``own_process`` says a fault will interrupt it: then in a process group of its own.
     """
-    if limit_bytes is None:
+    if limit_bytes is None and not own_process:
         result = project.runpytest("-p", "no:cacheprovider", "-rw", *args)
         return Finished(int(result.ret), result.stdout.str(), result.stderr.str())
 
     def limit() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        if limit_bytes is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rw", *args],
@@ -202,7 +205,7 @@ def test_ctrl_c_while_the_report_is_written_leaves_one_report_whole(project: pyt
     project.makeconftest(INTERRUPTING_CONFTEST)
     os.environ["PRESSES"] = str(presses)
     try:
-        result = session(project)
+        result = session(project, own_process=True)  # it presses Ctrl-C: SIGINT to its own process
     finally:
         del os.environ["PRESSES"]
     assert_clean(result, code=pytest.ExitCode.INTERRUPTED)
