@@ -10,55 +10,11 @@ to write it.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from textwrap import dedent
-from typing import Any
 
 import pytest
-from hypothesis import strategies as st
-
-from sweep_plugin.expressions import Expression
-from sweep_plugin.space import Values
-from sweep_plugin.spec import Check, SweepSpec
 
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
-
-
-def spec(*, expect: tuple[str, ...] = (), constraints: tuple[str, ...] = (), **spaces: Any) -> SweepSpec:
-    """A sweep over ``spaces`` (keyword names may not hold ``-``: pass ``**{"batch-size": ...}``)."""
-    return SweepSpec(
-        name="s",
-        file=Path("sweep_s.yaml"),
-        display="sweep_s.yaml",
-        line=1,
-        spaces={path: Values(tuple(values)) for path, values in spaces.items()},
-        expect=tuple(Check(Expression.parse(text), line=None) for text in expect),
-        constraints=tuple(Check(Expression.parse(text), line=None) for text in constraints),
-    )
-
-
-# --- parse and evaluate ------------------------------------------------------------
-
-
-# --- constraints read parameters only -------------------------------------------
-
-
-# --- any name, quoted, is a lookup and nothing else ----------------------------------
-
-ATTACK_NAMES = [
-    "__import__('os').system('touch pwned')",
-    '") or __import__("os").system("x") or ("',
-    "'); import os; ('",
-    "\\",
-    "\x00",
-    "\n",
-    "\ud800",
-    "val/f1",
-    "val mAP",
-    "Train/losses/total",
-    "😀/f1",
-]
-short_names = st.text(min_size=1, max_size=12) | st.sampled_from(ATTACK_NAMES)  # several fit in one expression
 
 
 # --- real sessions ------------------------------------------------------------------

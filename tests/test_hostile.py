@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from sweep_plugin.spec import SWEEP_KEYS
+from unit.test_hostile_files import sweep_files
 
 ALIAS_BOMB = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
@@ -48,45 +46,6 @@ def test_string_values_cannot_move_trial_folders(pytester: pytest.Pytester) -> N
     assert len(written) == 2
     assert fnmatch.fnmatch(written[0], "reports/x/trials/p=.._.._.._escape_????????/out.txt")
     assert fnmatch.fnmatch(written[1], "reports/x/trials/p=a_b_????????/out.txt")
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-10, 10) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=12,
-)
-spaces = st.one_of(
-    st.lists(json_values, max_size=4),
-    st.fixed_dictionaries(
-        {},
-        optional={
-            "values": st.lists(json_values, max_size=3),
-            "distribution": st.sampled_from(["uniform", "int_uniform", "log_uniform_values", "normal", "nope"]),
-            "min": st.integers(-3, 3) | st.floats(-3, 3),
-            "max": st.integers(-3, 3) | st.floats(-3, 3),
-            "q": st.sampled_from([0, 0.5, 2]),
-        },
-    ),
-    json_values,
-)
-sweep_files = st.fixed_dictionaries(
-    {"experiment": st.just("models:train")},
-    optional={
-        "parameters": st.dictionaries(st.sampled_from(["a", "b.c", "d.0", "e.f.g", "a b", ""]), spaces, max_size=3),
-        "method": st.sampled_from(["grid", "random", "lhs", "bayes", "nope"]),
-        "trials": st.integers(-1, 5) | json_values,
-        "repeat": st.integers(-1, 3) | json_values,
-        "constraints": st.lists(st.sampled_from(["a > 0", "a <", "b.c * 2 <= a", "zz", "__import__('os')"])),
-        "expect": st.lists(st.sampled_from(["loss < 1", "acc >", "min(a, 1) >= 0", "x.__class__"])),
-        "config": json_values,
-        "metric": json_values | st.just({"name": "acc", "goal": "maximize"}),
-        "quick": json_values,
-        "timeout": json_values,
-        "marks": json_values,
-        "seed": json_values,
-        "unknown_key": json_values,
-    },
-).map(lambda d: {k: v for k, v in d.items() if k in SWEEP_KEYS or k == "unknown_key"})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,36 +14,8 @@ from textwrap import dedent
 from typing import Any
 
 import pytest
-from hypothesis import strategies as st
 
 QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--sweep-no-report")
-
-
-# -- the parser ---------------------------------------------------------------------------------------------
-
-
-# -- properties ---------------------------------------------------------------------------------------------
-
-RESERVED = {"true", "false", "null", "inf", "nan"}
-words = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True).filter(lambda w: w.lower() not in RESERVED)
-floats = st.floats(allow_nan=False, allow_infinity=False)
-texts = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
-
-
-def quote(text: str) -> str:
-    """``text`` in single quotes, escaped so Hydra's lexer reads it back.
-
-    A quote closes the string when an even number of backslashes precede it, so
-    backslashes before a quote (or before the closing one) are doubled.
-    """
-    out, run = [], 0
-    for char in text:
-        if char == "\\":
-            run += 1
-            continue
-        out.append("\\" * (2 * run) + "\\'" if char == "'" else "\\" * run + char)
-        run = 0
-    return "'" + "".join(out) + "\\" * (2 * run) + "'"
 
 
 # -- sessions -----------------------------------------------------------------------------------------------

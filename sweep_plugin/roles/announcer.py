@@ -3,7 +3,8 @@
 What constraints removed, what resume reused, and how long the selected
 trials should take (from the store's durations of earlier runs). Without
 xdist that is said after collection; under xdist the workers collect, so
-the estimate comes when the first one has, and the notes at the end.
+the estimate comes when the first one has, and the notes at the end (the
+first worker that ends hands them over: `TrialLog.pytest_testnodedown`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class Announcer:
         self.shown = 0  # notes printed at collection
         self.collected: list[str] = []  # this process's trials, without xdist
         self.estimated = False
-        self.heard_from_worker = False
 
     @property
     def unshown(self) -> list[str]:
@@ -58,15 +58,6 @@ class Announcer:
         for line in self._estimate(trials, workers):
             if reporter is not None:
                 reporter.write_line(line)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """Under xdist: the notes of the first worker that ends (they all collected alike)."""
-        output = getattr(node, "workeroutput", None)
-        if not output or "sweep_notes" not in output or self.heard_from_worker:
-            return
-        self.heard_from_worker = True
-        self.context.notes.extend(output["sweep_notes"])
 
     def _estimate(self, trials: list[str], workers: int) -> list[str]:
         """The line saying how long ``trials`` should take, if the store knows earlier runs of them."""

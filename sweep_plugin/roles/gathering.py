@@ -51,11 +51,13 @@ class TrialLog:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """Under xdist: the resumed results of the first worker that ends (they all collected alike)."""
+        """Under xdist: what the first worker that ends found at collection (they all collected alike):
+        the results ``--sweep-resume`` reused, and the notes for the user."""
         output = getattr(node, "workeroutput", None)
         if not output or "sweep_resumed" not in output or self.heard_from_worker:
             return
         self.heard_from_worker = True
+        self.context.notes.extend(output["sweep_notes"])
         self.context.resumed.extend(output["sweep_resumed"])
         if output["sweep_resumed"]:
             self.found.now()

@@ -102,7 +102,7 @@ def test_the_store_fills_in_what_a_lost_report_did_not_bring(tmp_path: Path) -> 
     assert heard.records[-1]["metrics"] == {"acc": 0.5}
 
 
-def test_resumed_results_of_the_first_worker_are_kept_once(tmp_path: Path) -> None:
+def test_what_the_first_worker_found_is_kept_once(tmp_path: Path) -> None:
     ctx, found = context(tmp_path, store=False), Found()
     log = TrialLog(config(), ctx, found)
     resumed = record("sweep_a.yaml::a[x:1]", resumed=True)
@@ -110,6 +110,7 @@ def test_resumed_results_of_the_first_worker_are_kept_once(tmp_path: Path) -> No
     log.pytest_testnodedown(node, None)
     log.pytest_testnodedown(node, None)  # every worker collected alike
     assert found.on and ctx.resumed == [resumed] and log.all_records() == [resumed]
+    assert ctx.notes == ["reused 1"]
 
 
 def test_the_announcer_says_notes_once_and_keeps_the_workers_for_the_end(tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ def test_the_announcer_says_notes_once_and_keeps_the_workers_for_the_end(tmp_pat
     ctx.notes.append("constraints removed 2 of 6 grid points")
     announcer = Announcer(config(), ctx, Found())
     assert announcer.pytest_report_collectionfinish() == ["constraints removed 2 of 6 grid points"]
-    announcer.pytest_testnodedown(SimpleNamespace(workeroutput={"sweep_notes": ["sweep-resume: 3 reused"]}), None)
+    ctx.notes.append("sweep-resume: 3 reused")  # a worker's, heard when it ended
     assert announcer.unshown == ["sweep-resume: 3 reused"]
 
 
