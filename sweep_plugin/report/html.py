@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..records import Outcome
 from .analysis import SweepData, fmt
 from .figures import OUTCOME_COLORS
 from .grouping import failed_first, gate_checks, outcome_counts, ranked
@@ -115,7 +116,7 @@ def _gates(gates: Sequence[Mapping[str, Any]], images: Mapping[str, bytes]) -> s
             f"</td><td>{badge}</td><td class=num>{len(gate.get('trials') or ())}</td><td>{lines}</td></tr>"
         )
     head = "<tr><th>sweep</th><th>configuration</th><th>gate</th><th>repeats</th><th>checks</th></tr>"
-    failed = sum(1 for gate in gates if gate.get("outcome") == "failed")
+    failed = sum(1 for gate in gates if gate.get("outcome") == Outcome.FAILED)
     summary = f"{len(gates)} gate{_s(len(gates))}, {failed} failed" + ' &middot; <a href="gates.csv">gates.csv</a>'
     return (
         f'<h2 id="gates">Gates</h2><div class="muted">{summary}</div>'
@@ -285,7 +286,7 @@ def _stats_details(data: SweepData) -> str:
 
 
 def _problems(data: SweepData) -> str:
-    bad = [rec for rec in data.sweep.records if rec["outcome"] not in ("passed", "skipped")]
+    bad = [rec for rec in data.sweep.records if rec["outcome"] not in (Outcome.PASSED, Outcome.SKIPPED)]
     bad.sort(key=lambda rec: _SEVERITY.get(rec["outcome"], 0))  # stable: test order within an outcome
     if not bad:
         return ""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..records import Goal
+from ..records import FINISHED, Goal
 from .analysis import SweepData, fmt, grouped, is_binned, numeric
 from .curves import curves_plot
 from .figures import (
@@ -144,7 +144,7 @@ def pareto_plot(data: SweepData) -> Figure | None:
         kept = [(a, b) for a, b in pairs if isinstance(a, int | float) and isinstance(b, int | float)]
         return [a for a, _ in kept], [b for _, b in kept]
 
-    finished = [r for r in data.sweep.records if r.get("outcome") in ("passed", "failed")]
+    finished = [r for r in data.sweep.records if r.get("outcome") in FINISHED]
     x, y = values(finished)
     fx, fy = values(sorted(data.front, key=lambda r: r["metrics"].get(first.name)))
     if len(fx) < 1 or len(x) < 2:

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..records import FINISHED
+from ..records import FINISHED, Outcome
 from ..records.reports import load_reports
 from .grouping import Sweep, failed_first, gate_checks, group_sweeps, outcome_counts, ranked
 
 TOP_N = 10
-PROBLEMS = ("failed", "error", "timeout", "crashed")
+PROBLEMS = (Outcome.FAILED, Outcome.ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
 OUTCOME_STYLES = {
     "passed": "green",
     "failed": "dark_orange",

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..records import by_sweep, finite, sweep_key
+from ..records import Outcome, by_sweep, finite, sweep_key
 
 EXPERIMENT = "sweep_plugin"
 PARENT_TAG = "sweep_plugin.parent"
@@ -152,7 +152,7 @@ class Tracker:
             if report_dir is not None and folder is not None:
                 for png in sorted((report_dir / folder).glob("*.png")):
                     self.client.log_artifact(run_id, str(png), "report")
-            failed = any(outcome not in ("passed", "pruned", "skipped") for outcome in counts)
+            failed = any(outcome not in (Outcome.PASSED, Outcome.PRUNED, Outcome.SKIPPED) for outcome in counts)
             self.client.set_terminated(run_id, "FAILED" if failed else "FINISHED")
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:

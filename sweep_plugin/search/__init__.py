@@ -32,7 +32,7 @@ __all__ = [
     "plan_trials",
 ]
 
-BUILTIN = ("grid", "random", "lhs", "bayes")
+BUILTIN = METHODS  # the methods this package provides; a plugin may add more
 
 
 def builtin_method(spec: SweepSpec, settings: SearchSettings | None = None) -> SearchMethod | None:
