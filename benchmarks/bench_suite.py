@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tarfile
@@ -50,7 +51,7 @@ def run(tree: Path, args: list[str], coverage: Path | None) -> dict[str, object]
     if coverage is not None:
         command += ["--cov=sweep_plugin", f"--cov-report=json:{coverage}", "--cov-report="]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, preexec_fn=_default_sigint)
     seconds = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
     for line in done.stdout.splitlines():
@@ -61,6 +62,12 @@ def run(tree: Path, args: list[str], coverage: Path | None) -> dict[str, object]
         totals = json.loads(coverage.read_text())["totals"]
         result["coverage"] = f"{totals['percent_covered']:.1f}% of {totals['num_statements']} statements"
     return result
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as a terminal gives it, even when this script was started in the background (which ignores it):
+    the suite's interrupt tests press it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def load() -> str:
