@@ -3,7 +3,8 @@
 Rebuilds the whole sweep report (CSVs, best.yaml, plots, index.html) from
 pytest-json-report files alone, e.g. after CI shards uploaded theirs.
 A missing or invalid input file, or a report file that could not be
-written, is one line on stderr and exit status 1; usage errors are
+written, is one line on stderr and exit status 1; so is a gate that fails
+over the merged repeats (a ``FAILED`` line each); usage errors are
 argparse's (exit status 2).
 """
 
@@ -94,11 +95,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"{PROG}: error: cannot write to {args.out}: {exc}", file=sys.stderr)
             return 1
-    print("\n".join(summary_lines(records, args.out)))
+    print("\n".join([*summary_lines(records, args.out), *gate_lines(gates)]))
     problems = [w for w in caught if issubclass(w.category, SweepReportWarning)]
     for warning in problems:
         print(f"{PROG}: error: {warning.message}", file=sys.stderr)
-    return 1 if problems else 0
+    failed_gates = any(gate.get("outcome") == "failed" for gate in gates)
+    return 1 if problems or failed_gates else 0
+
+
+def gate_lines(gates: Sequence[dict[str, Any]]) -> list[str]:
+    """``gates: 3 judged: 2 passed, 1 failed``, then a ``FAILED`` line per failed gate, as pytest would print it.
+
+    A merged report judges the gates again over every shard's repeats: a failed one fails the merge (exit 1),
+    so a nightly never promotes a failing baseline.
+    """
+    if not gates:
+        return []
+    outcomes = [str(gate.get("outcome")) for gate in gates]
+    shown = ", ".join(f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "skipped") if o in outcomes)
+    lines = [f"gates: {len(gates)} judged: {shown}"]
+    for gate in gates:
+        if gate.get("outcome") == "failed":
+            message = str(gate.get("message") or "").strip().splitlines()
+            lines.append(f"FAILED {gate.get('nodeid')} - {message[0] if message else 'failed'}")
+    return lines
 
 
 def _gates_of_all_shards(

@@ -279,13 +279,16 @@ def test_configurations_with_long_ids_are_grouped_by_their_parameters(project: p
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 3 * 4 + 3
 
 
-def test_a_cut_off_baseline_row_is_left_out(project: pytest.Pytester) -> None:
+def test_a_cut_off_baseline_row_is_an_error_naming_its_line(project: pytest.Pytester) -> None:
+    """A copy that stopped mid-row is no baseline to judge by (issue 17: it was left out, and the gate passed)."""
     baseline = baseline_run(project)
+    rows = len(baseline.read_text().splitlines())
     baseline.write_text(baseline.read_text() + "m\n")
     write(project, REGRESSION)
     result = project.runpytest("--sweep-baseline", str(baseline))
-    result.assert_outcomes(passed=10)
-    assert "INTERNALERROR" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --sweep-baseline: {baseline} line {rows + 1} is cut short*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
 def test_a_skipped_gate_points_at_the_gate_key(project: pytest.Pytester) -> None:

@@ -12,7 +12,7 @@ verdict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from .schema import Outcome
@@ -42,10 +42,11 @@ class ExpectationFailed(TrialEnded):
 
     outcome = Outcome.FAILED
 
-    def __init__(self, missed: list[str], params: Mapping[str, Any]) -> None:
+    def __init__(self, missed: list[str], params: Mapping[str, Any], unreported: Sequence[Any] = ()) -> None:
         shown = ", ".join(f"{path}={value!r}" for path, value in params.items())
         super().__init__("\n".join([*missed, f"params: {shown}"]))
         self.missed = missed
+        self.unreported = tuple(unreported)  # metrics it should have reported and did not (`verdicts.Unreported`)
 
     @property
     def summary(self) -> str:

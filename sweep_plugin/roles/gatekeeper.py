@@ -84,7 +84,7 @@ class Gatekeeper:
         gates = judge_sweeps(
             self.log.all_records(),
             self._specs_of,
-            self.context.baseline or None,
+            self.context.baseline if self.context.settings.baseline is not None else None,
             lambda file, why: self.problems.append(f"gates of {file} not judged: {why}"),
         )
         self.gates.update((gate.nodeid, gate) for gate in gates)

@@ -20,7 +20,16 @@ import pytest
 from ..collection import case_of
 from ..errors import SweepError, warn_about
 from ..expressions import Read
-from ..records import MEMORY, Record, ResultStore, StoreError, TrialEnded, TrialError, make_record
+from ..records import (
+    MEMORY,
+    ExpectationFailed,
+    Record,
+    ResultStore,
+    StoreError,
+    TrialEnded,
+    TrialError,
+    make_record,
+)
 from ..running import (
     SweepRun,
     TrialRun,
@@ -68,6 +77,7 @@ class SweepWorker:
         self.store = ResultStore(self.settings.store_path) if self.settings.store else None
         self.steps = self.store or ResultStore(MEMORY)  # where logged values wait for pruning
         self.hidden_warned: set[tuple[str, str]] = set()
+        self.not_run: dict[str, str] = {}  # sweep -> why its later trials are not run (a metric its first lacked)
         self.sweeps: list[SweepRun] = []  # every sweep collected here
         if hasattr(config, "workerinput") and self.devices:  # this worker's share, for everything it runs
             os.environ[ENV] = ",".join(self.devices)
@@ -122,6 +132,8 @@ class SweepWorker:
         """Start a trial before its fixtures: the search method says what it runs with, and on which GPUs."""
         case = case_of(item)
         if case is not None:
+            if case.sweep.owner in self.not_run:
+                raise as_pytest(TrialError(self.not_run[case.sweep.owner]))
             try:
                 start_trial(item, case, self.steps, self.context.run.session)
             except TrialEnded as ended:  # the search method could not start it (a slot another session holds)
@@ -169,6 +181,10 @@ class SweepWorker:
                 baseline = self.context.baseline.get((spec.name, slot.id), {})
                 check_expectations(spec, run.params, run.handle.metrics, baseline)
         except TrialEnded as ended:  # raised by the runners, a pruner or the verdict: shown as pytest shows outcomes
+            run = started(item)
+            if isinstance(ended, ExpectationFailed) and ended.unreported and run is not None:
+                # Caught at the first trial: the sweep's other trials would miss the metric too.
+                self.not_run.setdefault(run.case.sweep.owner, ended.unreported[0].not_run(run.case.slot.id))
             raise as_pytest(ended) from None
         return result
 

@@ -6,7 +6,7 @@ with `regression`'s statistics against the `baseline` run.
 """
 
 from .baseline import Baseline, BaselineError, load_baseline
-from .expect import check_expectations, expectation_scopes, hidden_names, missed_expectations
+from .expect import Unreported, check_expectations, expectation_scopes, hidden_names, missed_expectations, unreported
 from .gates import CheckResult, GateResult, judge_gates, judge_merged, judge_sweeps, load_specs
 from .regression import Comparison, Noise, Sides, compare, compare_all
 
@@ -18,6 +18,7 @@ __all__ = [
     "GateResult",
     "Noise",
     "Sides",
+    "Unreported",
     "check_expectations",
     "compare",
     "compare_all",
@@ -29,4 +30,5 @@ __all__ = [
     "load_baseline",
     "load_specs",
     "missed_expectations",
+    "unreported",
 ]

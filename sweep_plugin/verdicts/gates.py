@@ -257,6 +257,10 @@ def _regression_checks(
     check = "regression"
     if baseline is None:
         return {name: CheckResult(check, None, "not judged: no --sweep-baseline given") for name in groups}
+    if not any(sweep == spec.name for sweep, _ in baseline):  # another sweep's baseline: no gate passes by it
+        held = ", ".join(repr(sweep) for sweep in sorted({sweep for sweep, _ in baseline}))
+        foreign = f"the baseline holds no trial of sweep {spec.name!r} (it holds {held})"
+        return {name: CheckResult(check, False, foreign) for name in groups}
     checks: dict[str, CheckResult] = {}
     sides: dict[str, Sides] = {}
     for name, repeats in groups.items():
