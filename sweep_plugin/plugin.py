@@ -57,7 +57,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and context.settings.report:
         from .roles import jsonreport
 
+        if context.settings.report_dir_given:  # a folder named for sweeps: refused before any trial runs
+            _check_report_folder(context.settings.report_dir)
         jsonreport.wait_for_trials(config)
+
+
+def _check_report_folder(report_dir: Path) -> None:
+    """A report folder that holds someone else's files is a usage error (the report would remove its own there)."""
+    from .report.folder import ReportFolderRefused, check_folder
+
+    try:
+        check_folder(report_dir)
+    except ReportFolderRefused as exc:
+        raise pytest.UsageError(f"--sweep-report-dir: {exc}") from None
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -55,6 +55,7 @@ class Settings:
     patterns: tuple[str, ...]
     report_dir: Path
     report: bool = True
+    report_dir_given: bool = False  # named by --sweep-report-dir or the ini key, not the default
     resume: bool = False
     timeout: float | None = None
     store: bool = True
@@ -143,11 +144,12 @@ def add_options(parser: pytest.Parser) -> None:
 def read_settings(config: pytest.Config) -> Settings:
     """The command line over the ini file; a bad value is a `pytest.UsageError` naming where it came from."""
     rootdir = Path(config.rootpath)
-    report_dir = _path(config, "report_dir") or rootdir / DEFAULT_REPORT_DIR
+    given_dir = _path(config, "report_dir")
     return Settings(
         rootdir=rootdir,
         patterns=tuple(str(config.getini("sweep_files")).split()),
-        report_dir=report_dir,
+        report_dir=given_dir or rootdir / DEFAULT_REPORT_DIR,
+        report_dir_given=given_dir is not None,
         report=not (config.getoption("sweep_no_report") or config.getini("sweep_no_report")),
         resume=bool(config.getoption("sweep_resume") or config.getini("sweep_resume")),
         timeout=config.getoption("sweep_timeout") or _ini_number(config, "sweep_timeout", positive_seconds),

@@ -243,12 +243,15 @@ def test_random_search_bins_many_values(tmp_path: Path) -> None:
 
 
 def test_all_errored_sweep_has_no_best_and_no_metric_plots(tmp_path: Path) -> None:
-    (tmp_path / "odd").mkdir()
-    (tmp_path / "odd" / "acc_vs_a.png").write_bytes(b"stale")
+    passed = [_odd(f"a:{i}", outcome="passed", params={"a": i}, metrics={"acc": i / 3}) for i in range(3)]
+    write_report(passed, tmp_path)
+    assert (tmp_path / "odd" / "acc_vs_a.png").exists()
+    (tmp_path / "odd" / "notes.md").write_text("mine")  # a file the report never wrote
     write_report(ODD_CASES["all errored"], tmp_path)
     files = {p.name for p in (tmp_path / "odd").iterdir()}
     assert "best.yaml" not in files and "outcomes.png" in files
     assert "acc_vs_a.png" not in files  # a plot of an earlier report is removed
+    assert "notes.md" in files  # only what a report wrote is
 
 
 def test_a_failing_part_is_a_warning_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .folder import previous_files, remove_stale, write_manifest
+
 LOCK_FILE = ".report.lock"
 LOCK_WAIT_S = 60.0
 STAGING_PREFIX = ".staging-"
@@ -52,17 +54,27 @@ def staging_folder(out: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def publish(staging: Path, out: Path, files: Iterable[Path], stale: Iterable[Path]) -> list[Path]:
-    """Move ``files`` (relative to ``staging``) into ``out`` and delete ``stale`` ones; the paths now in place."""
+def publish(staging: Path, out: Path, files: Iterable[Path], complete: bool = True) -> list[Path]:
+    """Move ``files`` (relative to ``staging``) into ``out``, the earlier report's others out; the paths in place.
+
+    Only files the earlier report listed in its manifest are removed, and only after a ``complete`` report: when a
+    file could not be written this time, the earlier one stays (and stays listed) rather than leave a hole.
+    """
     placed = []
+    files = list(files)
     with exclusive(out / LOCK_FILE), _signals_held():
+        earlier = previous_files(out) or set()
         for relative in files:
             target = out / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / relative, target)
             placed.append(target)
-        for relative in stale:
-            (out / relative).unlink(missing_ok=True)
+        listed = set(files)
+        if complete:
+            remove_stale(out, earlier - listed)
+        else:
+            listed |= {relative for relative in earlier if (out / relative).exists()}
+        write_manifest(out, listed)
     return placed
 
 

@@ -4,8 +4,11 @@ Writing a report must never fail the user's test session: each file is
 produced on its own, and if one cannot be (odd data the code did not
 foresee, a full disk), a ``SweepReportWarning`` names it and the others are
 still written. The files are staged and published together (`publish`), so
-readers never see a mix of two reports. Only an out_dir that cannot be
-created, or that another session holds too long, raises (``OSError``).
+readers never see a mix of two reports, and the earlier report's files that
+this one does not write again are removed (those its manifest lists, no
+other). Only an out_dir that cannot be created, that holds files the
+plugin did not write (`ReportFolderRefused`), or that another session
+holds too long, raises (``OSError``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from typing import Any, TypeVar
 
 from ..errors import SweepWarning
 from ..records import normalize_record
+from .folder import check_folder
 from .grouping import Sweep, group_sweeps
 from .publish import ReportInterrupted, publish, staging_folder
 
 T = TypeVar("T")
-_OWN_FILES = ("best.yaml", "best_config.yaml", "pareto.csv")
 
 
 class SweepReportWarning(SweepWarning):
@@ -79,6 +82,7 @@ def write_report(
     from . import html, tables
 
     out = Path(out_dir)
+    check_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     records = [normalize_record(rec) for rec in records]
     with staging_folder(out) as staging:
@@ -109,7 +113,7 @@ def write_report(
         if page is not None:
             writer.file("index.html", tables.atomic_write, staging / "index.html", page)
         staged = [path.relative_to(staging) for path in writer.written]
-        return publish(staging, out, staged, _stale(out, staged, [sweep.folder for sweep in sweeps]))
+        return publish(staging, out, staged, complete=not writer.notes)
 
 
 def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:
@@ -158,16 +162,3 @@ def _write_plots(
             images[name] = png
             writer.file(f"{folder}{name}", tables.atomic_write, writer.out_dir / f"{folder}{name}", png)
     return images
-
-
-def _stale(out: Path, staged: list[Path], folders: Iterable[str]) -> list[Path]:
-    """Plots and best files of an earlier report, in this report's sweep folders, that it does not replace."""
-    new = set(staged)
-    stale = []
-    for folder in folders:
-        if (out / folder).is_dir():
-            for path in (out / folder).iterdir():
-                relative = Path(folder) / path.name
-                if (path.suffix == ".png" or path.name in _OWN_FILES) and relative not in new:
-                    stale.append(relative)
-    return stale
