@@ -52,8 +52,17 @@ class SweepWarning(UserWarning):
     """
 
 
-def warn_about(where: object, message: str) -> None:
-    """Warn with ``where`` (the file or folder the problem is about) as the location, not the plugin's code."""
+def warn_about(where: object, message: str, category: type[SweepWarning] = SweepWarning) -> None:
+    """Warn with ``where`` (the file or folder the problem is about) as the location, not the plugin's code.
+
+    What the plugin could not read or write never fails the session: where the warnings filters make warnings
+    errors (``-W error``, ``filterwarnings = error``), it is shown as a warning all the same. ``-W ignore`` holds.
+    """
     import warnings
 
-    warnings.warn_explicit(SweepWarning(message), SweepWarning, str(where), 0)
+    try:
+        warnings.warn_explicit(category(message), category, str(where), 0)
+    except SweepWarning:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", category)
+            warnings.warn_explicit(category(message), category, str(where), 0)

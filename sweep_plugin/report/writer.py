@@ -19,8 +19,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import SweepWarning
-from ..records import normalize_record
+from ..errors import SweepWarning, warn_about
+from ..records import Record, normalize_record
 from .folder import check_folder
 from .grouping import Sweep, group_sweeps
 from .publish import ReportInterrupted, publish, staging_folder
@@ -49,8 +49,7 @@ class _Writer:
             return func(*args)
         except Exception as exc:  # a report problem must not end the session
             note = f"could not write {what}: {type(exc).__name__}: {exc}"
-            self.notes.append(note)
-            warnings.warn(note, SweepReportWarning, stacklevel=3)
+            self.notes.append(note)  # warned once the report is published
             return None
 
     def file(self, what: str, func: Callable[..., Path], *args: Any) -> None:
@@ -79,41 +78,56 @@ def write_report(
     summaries: trends.csv, a plot per sweep and a section of the page. `ReportInterrupted` if ``abandon``
     said so: then nothing of this report is published.
     """
-    from . import html, tables
-
     out = Path(out_dir)
     check_folder(out)
     out.mkdir(parents=True, exist_ok=True)
-    records = [normalize_record(rec) for rec in records]
     with staging_folder(out) as staging:
         writer = _Writer(staging, abandon)
-        if json_report is not None:
-            writer.file("report.json", tables.atomic_write, staging / "report.json", json_report)
-        writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), staging / "summary.csv"))
-        gate_images: dict[str, bytes] = {}
-        if gates:
-            writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
-            from . import gate_plots
-
-            gate_images = _write_plots(writer, gate_plots.gate_plots([dict(gate) for gate in gates]))
-        sweeps = group_sweeps(records)
-        results = []
-        for sweep in sweeps:
-            if progress is not None:
-                progress(sweep.name)
-            result = writer.guard(f"sweep {sweep.name!r}", _write_sweep, writer, sweep)
-            if result:
-                results.append(result)
-        trends: tuple[list[Any], dict[str, bytes]] | None = None
-        if history is not None:
-            trends = writer.guard("trends", _write_trends, writer, history, sweeps, gates)
-        page = writer.guard(
-            "index.html", html.render_index, results, writer.notes, gates, gate_images, trends or ([], {})
-        )
-        if page is not None:
-            writer.file("index.html", tables.atomic_write, staging / "index.html", page)
+        with warnings.catch_warnings():  # a library's warning while a file is made (a missing glyph) is not the
+            warnings.simplefilter("ignore")  # user's, nor, under -W error, a file that could not be made
+            _write_all(writer, [normalize_record(rec) for rec in records], json_report, gates, progress, history)
         staged = [path.relative_to(staging) for path in writer.written]
-        return publish(staging, out, staged, complete=not writer.notes)
+        placed = publish(staging, out, staged, complete=not writer.notes)
+    for note in writer.notes:
+        warn_about(out, note, SweepReportWarning)
+    return placed
+
+
+def _write_all(
+    writer: _Writer,
+    records: list[Record],
+    json_report: str | None,
+    gates: Sequence[Mapping[str, Any]],
+    progress: Callable[[str], None] | None,
+    history: Path | None,
+) -> None:
+    """Every file of the report into the staging folder, each on its own (`write_report`)."""
+    from . import html, tables
+
+    staging = writer.out_dir
+    if json_report is not None:
+        writer.file("report.json", tables.atomic_write, staging / "report.json", json_report)
+    writer.file("summary.csv", lambda: tables.write_csv(tables.summary_frame(records), staging / "summary.csv"))
+    gate_images: dict[str, bytes] = {}
+    if gates:
+        writer.file("gates.csv", lambda: tables.write_csv(tables.gates_frame(gates), staging / "gates.csv"))
+        from . import gate_plots
+
+        gate_images = _write_plots(writer, gate_plots.gate_plots([dict(gate) for gate in gates]))
+    sweeps = group_sweeps(records)
+    results = []
+    for sweep in sweeps:
+        if progress is not None:
+            progress(sweep.name)
+        result = writer.guard(f"sweep {sweep.name!r}", _write_sweep, writer, sweep)
+        if result:
+            results.append(result)
+    trends: tuple[list[Any], dict[str, bytes]] | None = None
+    if history is not None:
+        trends = writer.guard("trends", _write_trends, writer, history, sweeps, gates)
+    page = writer.guard("index.html", html.render_index, results, writer.notes, gates, gate_images, trends or ([], {}))
+    if page is not None:
+        writer.file("index.html", tables.atomic_write, staging / "index.html", page)
 
 
 def _write_sweep(writer: _Writer, sweep: Sweep) -> tuple[Any, dict[str, bytes]]:

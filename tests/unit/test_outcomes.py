@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from sweep_plugin.records import ExpectationFailed, Outcome, Pruned, SlotTaken, TrialCrashed, TrialEnded, TrialError
@@ -61,3 +63,18 @@ def test_pytests_own_endings_are_classified_too() -> None:
     assert ended_by(RuntimeError("diverged\ntraceback")) == ("error", "RuntimeError: diverged")
     assert ended_by(KeyError()) == ("error", "KeyError")
     assert classify(None) == ("passed", "")
+
+
+@pytest.mark.parametrize("action", ["error", "always"])
+def test_the_plugins_warnings_are_shown_even_where_warnings_are_errors(action: Literal["error", "always"]) -> None:
+    """What the plugin could not read or write never fails a session, whatever ``-W`` says; ``ignore`` holds."""
+    import warnings
+
+    from sweep_plugin.errors import SweepWarning, warn_about
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter(action)
+        warn_about("reports", "store unusable")
+        warnings.simplefilter("ignore", SweepWarning)
+        warn_about("reports", "not shown")
+    assert [(str(w.message), w.filename) for w in caught] == [("store unusable", "reports")]
