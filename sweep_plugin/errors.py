@@ -45,6 +45,11 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8: ``byte 0xe9 at offset 9`` (Latin-1 and UTF-16 files are the usual)."""
+    return f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+
+
 class SweepWarning(UserWarning):
     """A sweep file key that does not apply here, or something the plugin could not do or write.
 

@@ -10,6 +10,9 @@ shows that nothing ran.
 from __future__ import annotations
 
 import re
+import sqlite3
+import subprocess
+from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -374,3 +377,84 @@ def test_a_parameter_inside_another_is_refused_for_experiments(pytester: pytest.
 def test_a_command_error_points_at_the_command_line(pytester: pytest.Pytester) -> None:
     result = run(pytester, "name: c\nparameters:\n  lr: [1]\ncommand: python t.py {lrr}\n")
     assert_clean_collection_error(pytester, result, "sweep_x.yaml:4: command: unknown placeholder {lrr} (did you mean*")
+
+
+DEEP_YAML = "a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n"
+DEEP_JSON = '{"a": ' + '{"b": ' * 10_000 + "1" + "}" * 10_001
+
+
+@pytest.mark.parametrize(
+    ("base", "content", "expected"),
+    [
+        ("base.yaml", b"name: caf\xe9\nlr: 2\n", "base config */base.yaml is not UTF-8 text (byte 0xe9 at offset 9)*"),
+        ("base.yaml", DEEP_YAML.encode(), "*/base.yaml*: invalid YAML: nested more than 100 levels deep*"),
+        ("base.json", DEEP_JSON.encode(), "*/base.json: invalid JSON: nested more than 100 levels deep*"),
+    ],
+    ids=["latin-1", "deep-yaml", "deep-json"],
+)
+def test_a_base_file_that_cannot_be_a_config_is_one_clean_error(
+    pytester: pytest.Pytester, base: str, content: bytes, expected: str
+) -> None:
+    """Issue 17: a Latin-1 base was a UnicodeDecodeError traceback, a deep JSON one a RecursionError."""
+    sweep_project(pytester, f"experiment: models:train\nbase: {base}\nparameters:\n  lr: [1]\n")
+    (pytester.path / base).write_bytes(content)
+    result = pytester.runpytest(*NO_REPORT)
+    assert_clean_collection_error(pytester, result, f"sweep_x.yaml:2: base: {expected}")
+
+
+def test_a_sweep_file_in_latin_1_is_one_clean_error(pytester: pytest.Pytester) -> None:
+    sweep_project(pytester, GRID)
+    (pytester.path / "sweep_x.yaml").write_bytes(GRID.encode() + b"name: caf\xe9\n")
+    result = pytester.runpytest(*NO_REPORT)
+    assert_clean_collection_error(pytester, result, "sweep_x.yaml: not UTF-8 text (byte 0xe9 at offset *): save it*")
+
+
+def make_read_only(path: Path) -> bool:
+    """Make ``path`` unwritable, also for root (``chattr +i``); False where this machine cannot."""
+    path.chmod(0o444)
+    try:
+        path.open("ab").close()
+    except OSError:
+        return True
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode == 0
+    return done
+
+
+@pytest.mark.parametrize("journal", ["read-only", "a-folder"])
+def test_a_journal_that_cannot_be_written_is_one_collection_error(pytester: pytest.Pytester, journal: str) -> None:
+    """Issue 17: a read-only journal was a traceback of thousands of lines, one per trial."""
+    text = (
+        "experiment: models:train\nmethod: bayes\ntrials: 3\nmetric: {name: acc}\nparameters: {lr: {min: 0, max: 1}}\n"
+    )
+    sweep_project(pytester, text)
+    path = pytester.path / "study.journal"
+    if journal == "a-folder":
+        path.mkdir()
+    else:
+        path.write_text("")
+        if not make_read_only(path):
+            pytest.skip("no way to make a file read-only for this user here")
+    try:
+        result = pytester.runpytest(*NO_REPORT, "--sweep-storage", str(path))
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+    expected = f"sweep_x.yaml:2: method: cannot write the Optuna journal {path} (--sweep-storage): *; make it writable*"
+    assert_clean_collection_error(pytester, result, expected)
+    assert len(result.stdout.lines) < 20
+
+
+def test_a_damaged_store_row_is_set_aside_and_the_rest_reused(pytester: pytest.Pytester) -> None:
+    """Issue 17: one row of damaged JSON in results.sqlite made --sweep-resume an INTERNALERROR."""
+    sweep_project(pytester, "experiment: models:train\nparameters:\n  lr: [1, 2, 3]\n")
+    pytester.runpytest(*QUIET, "--sweep-no-report").assert_outcomes(passed=3)
+    store = sqlite3.connect(pytester.path / "reports" / "results.sqlite")
+    with store:
+        store.execute("UPDATE trials SET record = '{\"metrics\": {\"acc\": 1' WHERE nodeid LIKE '%lr:2%'")
+    store.close()
+    (pytester.path / "ran.txt").unlink()
+    result = pytester.runpytest(*QUIET, "--sweep-no-report", "--sweep-resume")
+    result.assert_outcomes(passed=1, deselected=2)
+    result.stdout.fnmatch_lines(
+        ["*sweep-resume: 2 finished trials reused, not run again; 1 damaged stored results in *results.sqlite set*"]
+    )
+    assert (pytester.path / "ran.txt").exists() and "INTERNALERROR" not in result.stdout.str()

@@ -6,13 +6,12 @@ store's hash index, whatever else the store holds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from .schema import Record
-from .store import ResultStore
+from .store import ResultStore, readable
 
 K = TypeVar("K", bound=Hashable)
 
@@ -32,6 +31,7 @@ class Found(Generic[K]):
 
     records: dict[K, Record] = field(default_factory=dict)
     code_changed: int = 0  # stored results set aside: the experiment's or program's file changed since
+    damaged: int = 0  # stored results set aside: their row is not a record (a damaged or hand-edited store)
 
 
 def find_stored(store: ResultStore, wanted: Sequence[Wanted[K]], before: float) -> Found[K]:
@@ -41,8 +41,10 @@ def find_stored(store: ResultStore, wanted: Sequence[Wanted[K]], before: float) 
     for trial in wanted:
         if trial.hash not in stored:
             continue
-        record: Record = json.loads(stored[trial.hash])
-        if record.get("code", "") != trial.code:
+        record = readable(stored[trial.hash])
+        if record is None:
+            found.damaged += 1
+        elif record.get("code", "") != trial.code:
             found.code_changed += 1
         else:
             found.records[trial.key] = record

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .schema import FINISHED, Record
 
@@ -151,11 +151,11 @@ class ResultStore:
             finally:
                 connection.execute("COMMIT")
 
-    def session_records(self, session: str) -> list[dict[str, Any]]:
+    def session_records(self, session: str) -> list[Record]:
         """Every record one session stored, in the order they finished."""
         with self._guard() as connection:
             rows = connection.execute("SELECT record FROM trials WHERE session = ? ORDER BY finished_at", (session,))
-            return [json.loads(record) for (record,) in rows]
+            return [record for (text,) in rows if (record := readable(text)) is not None]
 
     def put_step(self, session: str, sweep: str, trial: str, step: int, value: float) -> None:
         """Keep one logged value of a sweep's metric, for pruning the trials that follow."""
@@ -178,3 +178,15 @@ class ResultStore:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
             self._connection = None
+
+
+def readable(text: str) -> Record | None:
+    """A stored row as a record, or None when it is not one (damaged JSON, or not a trial's record): set aside."""
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    fields = ("metrics", "params", "config")
+    if not isinstance(record, dict) or any(not isinstance(record.get(key) or {}, dict) for key in fields):
+        return None
+    return cast(Record, record)

@@ -29,12 +29,16 @@ class Resumption:
     reused: list[pytest.Item]  # trials with a stored result (deselected)
     records: list[Record]  # their records, judged by today's ``expect``
     code_changed: int = 0  # stored results set aside: the experiment's or program's file changed since
+    damaged: int = 0  # stored rows that are not records: set aside, their trials run again
+    store: str = ""  # where they are
 
     def note(self) -> str:
         """The line collection prints."""
         note = f"sweep-resume: {len(self.records)} finished trials reused, not run again"
         if self.code_changed:
             note += f"; {self.code_changed} stored results set aside because their code changed"
+        if self.damaged:
+            note += f"; {self.damaged} damaged stored results in {self.store} set aside (their trials run again)"
         return note
 
 
@@ -59,6 +63,8 @@ def resume(items: list[pytest.Item], store: ResultStore, before: float, baseline
         reused=[item for item in items if id(item) in reused],
         records=list(reused.values()),
         code_changed=found.code_changed,
+        damaged=found.damaged,
+        store=str(store.path),
     )
 
 

@@ -103,7 +103,7 @@ class SweepWorker:
             items[:] = found.run
             self.config.hook.pytest_deselected(items=found.reused)
             self.context.resumed.extend(found.records)
-        if found.reused or found.code_changed:
+        if found.reused or found.code_changed or found.damaged:
             self.context.notes.append(found.note())
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:

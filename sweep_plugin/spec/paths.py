@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import SweepError
+from ..errors import SweepError, not_utf8
 
 
 def split_path(path: str) -> list[str]:
@@ -147,18 +147,30 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, 
 
 def load_config_file(path: Path) -> dict[str, Any]:
     """Load a YAML or JSON base config (JSON is YAML, but its errors read better)."""
-    from .yamlio import load_yaml
+    from .yamlio import TOO_DEEP, load_yaml, too_deep
 
     if not path.is_file():
         raise SweepError(f"base config {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SweepError(f"base config {path} is not UTF-8 text ({not_utf8(exc)}): save it as UTF-8") from None
+    except OSError as exc:
+        raise SweepError(f"cannot read base config {path}: {exc.strerror or exc}") from None
     if path.suffix == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SweepError(f"{path}: invalid JSON: {exc}") from None
+        except RecursionError:
+            raise SweepError(f"{path}: invalid JSON: {TOO_DEEP}") from None
+        if too_deep(data):
+            raise SweepError(f"{path}: invalid JSON: {TOO_DEEP}")
     else:
-        data = load_yaml(text, str(path)).data
+        try:
+            data = load_yaml(text, str(path)).data
+        except SweepError as exc:  # the sweep file's line is the one shown: name the base file's own
+            raise SweepError(str(exc)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

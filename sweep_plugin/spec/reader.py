@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import SweepError, did_you_mean
+from ..errors import SweepError, did_you_mean, not_utf8
 from ..expressions import Expression
 from ..records import Metric
 from ..space import Space
@@ -38,7 +38,9 @@ def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
         loaded = load_yaml(path.read_text(encoding="utf-8"), display)
     except SweepError as exc:
         raise exc.located(display, exc.line) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise SweepError(f"not UTF-8 text ({not_utf8(exc)}): save it as UTF-8", file=display) from None
+    except OSError as exc:
         raise SweepError(f"cannot read the file: {exc}", file=display) from None
     data = loaded.data
     if not is_sweep(data):

@@ -12,6 +12,8 @@ from ..errors import SweepError
 
 MAX_NODES = 200_000  # distinct nodes in the file
 MAX_EXPANDED = 1_000_000  # values once every alias is expanded
+MAX_DEPTH = 100  # levels of mappings and lists: deeper is no config, and would exhaust Python's recursion later
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep (a config is a few levels of mappings and lists)"
 
 KeyPath = tuple[str, ...]
 
@@ -62,7 +64,9 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
         line = mark.line + 1 if mark else None
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
         raise SweepError(f"invalid YAML: {problem}", file=filename, line=line) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise SweepError(f"invalid YAML: {TOO_DEEP}", file=filename) from None
+    except yaml.YAMLError as exc:
         raise SweepError(f"invalid YAML: {exc}", file=filename) from None
     finally:
         loader.dispose()
@@ -76,6 +80,8 @@ def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], see
     if id(node) in seen:
         return
     seen.add(id(node))
+    if len(path) > MAX_DEPTH:
+        raise SweepError(f"invalid YAML: {TOO_DEEP}", file=filename, line=node.start_mark.line + 1)
     if len(seen) > MAX_NODES:
         raise yaml.YAMLError(f"more than {MAX_NODES} nodes (an alias bomb?)")
     if isinstance(node, yaml.MappingNode):
@@ -121,3 +127,19 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
         raise yaml.YAMLError(f"expands to more than {MAX_EXPANDED} values through aliases (an alias bomb?)")
     sizes[key] = size
     return size
+
+
+def too_deep(data: Any) -> bool:
+    """Whether ``data`` (parsed JSON) nests more than `MAX_DEPTH` levels of mappings and lists."""
+    level: list[Any] = [data]
+    for _ in range(MAX_DEPTH + 1):
+        level = [child for value in level for child in _children(value)]
+        if not level:
+            return False
+    return True
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, list) else []

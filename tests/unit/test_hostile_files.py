@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,3 +71,33 @@ def test_generated_sweep_files_load_or_fail_cleanly(tmp_path: Path, data: dict[s
     for spec in specs:
         with contextlib.suppress(SweepError):  # collection names the file and the sweep's line for these
             plan_trials(spec)
+
+
+@pytest.mark.parametrize(
+    ("row", "kept"),
+    [
+        ('{"metrics": {"acc": 1}, "params": {}}', True),
+        ('{"metrics": {"acc": 1', False),
+        ("[1, 2]", False),
+        ('{"metrics": "0.9"}', False),
+        ('{"params": [1]}', False),
+        ('{"metrics": null}', True),
+    ],
+)
+def test_a_stored_row_is_a_record_or_set_aside(row: str, kept: bool) -> None:
+    from sweep_plugin.records.store import readable
+
+    assert (readable(row) is not None) is kept
+
+
+def test_nesting_deeper_than_a_config_is_told_without_recursion() -> None:
+    from sweep_plugin.spec.yamlio import MAX_DEPTH, too_deep
+
+    deep: object = 1
+    for _ in range(50_000):  # far past Python's recursion limit: measured level by level
+        deep = {"a": [deep]}
+    assert too_deep(deep)
+    shallow: object = 1
+    for _ in range(MAX_DEPTH // 2):
+        shallow = {"a": [shallow]}
+    assert not too_deep(shallow)

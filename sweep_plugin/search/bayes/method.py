@@ -38,7 +38,7 @@ from ..base import (
 )
 from .samplers import sampler_factory
 from .spaces import OptunaSpace
-from .storage import TRIAL_ATTR, import_optuna, open_storage, owner, study_location
+from .storage import TRIAL_ATTR, import_optuna, open_storage, owner, study_location, writable_journal
 
 if TYPE_CHECKING:
     import optuna
@@ -172,14 +172,17 @@ class BayesSearch(SearchMethod):
         if self._study is None:
             storage = open_storage(self.location, self.optuna)
             name = self._study_name(storage)
-            self._study = self.optuna.create_study(
-                storage=storage,
-                study_name=name,
-                sampler=self.make_sampler(self._seed()),
-                pruner=self._pruner(),
-                directions=[metric.goal for metric in self.spec.objectives],
-                load_if_exists=True,
-            )
+            try:
+                self._study = self.optuna.create_study(
+                    storage=storage,
+                    study_name=name,
+                    sampler=self.make_sampler(self._seed()),
+                    pruner=self._pruner(),
+                    directions=[metric.goal for metric in self.spec.objectives],
+                    load_if_exists=True,
+                )
+            except OSError as exc:  # the journal became unwritable since collection
+                raise TrialError(f"cannot write the Optuna journal {self.location}: {exc.strerror or exc}") from None
             self._check_space(self._study)
             if "sweep_sampler" not in self._study.user_attrs:
                 self._study.set_user_attr("sweep_sampler", self.spec.sampler)
@@ -217,12 +220,14 @@ class BayesSearch(SearchMethod):
     def _check_storage(self) -> None:
         """At collection: the storage opens, and a study to continue was made for this search space."""
         try:
+            writable_journal(self.location)
             storage = open_storage(self.location, self.optuna)
             name = self._study_name(storage)
         except TrialError as exc:
-            raise SweepError(str(exc)) from None
+            raise SweepError(str(exc), key="method") from None
         except Exception as exc:  # the driver's own error while listing studies
-            raise SweepError(f"cannot read the Optuna storage {self.location} (--sweep-storage): {exc}") from None
+            message = f"cannot read the Optuna storage {self.location} (--sweep-storage): {exc}"
+            raise SweepError(message, key="method") from None
         if self.settings.resume and name != f"{self.spec.key}@{self.settings.session}":
             known = self.optuna.load_study(study_name=name, storage=storage).user_attrs.get(SPACE)
             if known is not None and known != self._space():

@@ -59,6 +59,23 @@ def open_storage(location: str, optuna: Any) -> Any:
         raise TrialError(f"cannot open the Optuna storage {location} (--sweep-storage): {exc}") from None
 
 
+def writable_journal(location: str) -> None:
+    """A `TrialError` when ``location`` is a journal file that cannot be appended to (read-only, a folder).
+
+    Opened for appending, which writes nothing: so every trial is not a traceback of its own later.
+    """
+    if "://" in location or not Path(location).exists():
+        return
+    try:
+        with open(location, "ab"):
+            pass
+    except OSError as exc:
+        raise TrialError(
+            f"cannot write the Optuna journal {location} (--sweep-storage): {exc.strerror or exc}; "
+            "make it writable, or name another file with --sweep-storage"
+        ) from None
+
+
 def owner(trial: Any) -> tuple[str | None, str | None]:
     """The slot and session an Optuna trial of the plugin's belongs to."""
     owner = trial.user_attrs.get(TRIAL_ATTR)
