@@ -233,14 +233,39 @@ def test_a_non_zero_exit_is_a_crashed_trial_with_code_and_stderr_tail(tool: pyte
     assert record["history"] == [{"step": 0, "loss": 2.0}]
 
 
-def test_a_missing_program_is_a_crashed_trial_with_a_plain_message(tool: pytest.Pytester) -> None:
-    tool.makefile(".yaml", sweep_cmd="command: no-such-program-xyz --x {x}\nparameters:\n  x: [1]\n")
+def test_a_program_missing_at_run_time_is_a_crashed_trial_with_a_plain_message(tool: pytest.Pytester) -> None:
+    """A program only known when the trial starts (a placeholder) and not found then crashes that trial alone."""
+    tool.makefile(".yaml", sweep_cmd="command: '{prog} --x 1'\nparameters:\n  prog: [no-such-program-xyz]\n")
     result = tool.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["command not found: no-such-program-xyz", "FAILED *TrialCrashed: command not*"])
     assert "Traceback" not in result.stdout.str()
     record = only_record(tool)
     assert (record["outcome"], record["message"]) == ("crashed", "command not found: no-such-program-xyz")
+
+
+@pytest.mark.parametrize(
+    ("sweep", "error"),
+    [
+        ("command: no-such-program-xyz --x {x}", "command: 'no-such-program-xyz' is not on PATH: install*"),
+        ("command: python tools.py --x {x}", "command: tools.py is not a file in * (did you mean 'tool.py'?)"),
+        ("command: python -W ignore tol.py", "command: tol.py is not a file in * (did you mean 'tool.py'?)"),
+        ("command: 'C:\\proj\\tool.py --x {x}'", "command: C:\\proj\\tool.py is a Windows path: write it with /*"),
+        ("command: ./run.sh {x}", "command: ./run.sh is not executable: chmod +x ./run.sh*"),
+        ("command: run.sh {x}", "command: 'run.sh' is not on PATH*; to run the file run.sh here, write ./run.sh"),
+        ("program: tol.py", "program: tol.py is not a file in * (did you mean 'tool.py'?)"),
+    ],
+    ids=["not-on-path", "python-script", "python-option", "windows-path", "not-executable", "bare-file", "wandb"],
+)
+def test_a_missing_program_is_one_collection_error_at_its_line(tool: pytest.Pytester, sweep: str, error: str) -> None:
+    """Issue 17: a typo in the program, a Windows path or a console script not installed was a crash in every
+    trial; it is found once, at collection, naming the file and line."""
+    (tool.path / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    tool.makefile(".yaml", sweep_cmd=f"{sweep}\nparameters:\n  x: [1, 2]\nmetric: {{name: score}}\n")
+    result = tool.runpytest("--sweep-no-report")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"sweep_cmd.yaml:1: {error}"])
+    assert "Traceback" not in result.stdout.str() and "TrialCrashed" not in result.stdout.str()
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ LITERAL_BRACES = "write {{ and }} for literal braces"
 # ``${macro}`` is W&B's, ``{{`` and ``}}`` literal braces, ``{name}`` ours, any other brace a mistake.
 _BRACES = re.compile(r"\$\{([^{}]*)\}|\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _MACRO = re.compile(r"\$\{([^{}]*)\}")
+_WINDOWS_PATH = re.compile(r"(?<![\w$])[A-Za-z]:\\[^\s'\"]*")  # C:\proj\train.py
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,63 @@ class Command:
 def program_file(command: str | tuple[str, ...], cwd: Path) -> Path | None:
     """The file a command runs, where it names one: ``python train.py`` is train.py, ``./run.sh`` run.sh."""
     argv = split_command(command)
-    runs_python = Path(argv[0]).name in PYTHON_NAMES
-    for arg in argv[1:] if runs_python else argv[:1]:
-        if arg == "-m" or "{" in arg:  # a module, or a placeholder: not a file known now
+    name = _named_file(argv) or argv[0]
+    return cwd / name if (cwd / name).is_file() else None
+
+
+def check_program(command: str | tuple[str, ...], cwd: Path, program: str | None) -> None:
+    """Refuse, at collection, a command whose program is not there: once, at the sweep's line, not in every trial.
+
+    W&B's ``program`` and a file the command names (``python train.py``, ``./run.sh``) must be files in ``cwd``
+    (a script also executable); a bare program name (``torchrun``) must be on ``PATH``.
+    """
+    if program is not None and not (cwd / program).is_file():
+        raise SweepError(_not_there(program, cwd), key="program")
+    windows = _WINDOWS_PATH.search(" ".join(command) if isinstance(command, tuple) else command)
+    if windows and os.name != "nt":
+        raise SweepError(
+            f"{windows.group(0)} is a Windows path: write it with /, relative to the sweep file", key="command"
+        )
+    argv = split_command(command)
+    while argv and whole_macro(argv[0]) == "env":  # W&B's ${env} before the interpreter
+        argv = argv[1:]
+    first = argv[0] if argv else "$"
+    if "{" in first or "$" in first:  # ${interpreter} is Python, ${program} checked above
+        return
+    name = _named_file(argv)
+    if name is not None and not (cwd / name).is_file():
+        raise SweepError(_not_there(name, cwd), key="command")
+    if name == first and not os.access(cwd / name, os.X_OK):
+        raise SweepError(f"{name} is not executable: chmod +x {name}, or run it with its interpreter", key="command")
+    if name is None and Path(first).name not in PYTHON_NAMES and shutil.which(first) is None:
+        here = f"; to run the file {first} here, write ./{first}" if (cwd / first).is_file() else ""
+        raise SweepError(
+            f"{first!r} is not on PATH: install what provides it, or give the program's path{here}", key="command"
+        )
+
+
+def _named_file(argv: list[str]) -> str | None:
+    """The file ``argv`` runs: Python's script (not ``-m``/``-c``), or the program itself when given as a path."""
+    if Path(argv[0]).name not in PYTHON_NAMES:
+        return argv[0] if ("/" in argv[0] or "\\" in argv[0]) and "{" not in argv[0] else None
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in ("-m", "-c") or "{" in arg:  # a module, code, or a placeholder: no file known now
             return None
-        if not arg.startswith("-"):
-            path = cwd / arg
-            return path if path.is_file() else None
+        if arg in ("-W", "-X"):  # an option with a value
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
     return None
+
+
+def _not_there(name: str, cwd: Path) -> str:
+    """``train.py is not a file in /project (did you mean 'trian.py'?)``, with a word on Windows paths."""
+    with contextlib.suppress(OSError):
+        close = did_you_mean(Path(name).name, [entry.name for entry in cwd.iterdir()])
+        windows = " (a Windows path: write it with /, relative to the sweep file)" if "\\" in name else ""
+        return f"{name} is not a file in {cwd}{close}{windows}"
+    return f"{name} is not a file in {cwd}"
 
 
 def split_command(command: str | tuple[str, ...] | list[str]) -> list[str]:

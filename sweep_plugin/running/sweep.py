@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import SweepError
 from ..ids import file_digest, sweep_folders
-from .command import Command, check_command, program_file
+from .command import Command, check_command, check_program, program_file
 from .experiment import load_experiment
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ def load_target(spec: SweepSpec, rootdir: Path) -> Target:
     if spec.command is not None:
         check_command(spec.command, spec)
         folder = program_folder(spec, rootdir)
+        check_program(spec.command, folder, spec.program)
         program = folder / spec.program if spec.program else program_file(spec.command, folder)
         code = file_digest(program)
         return Command(spec.command, folder, code, spec.program, spec.nested, spec.key)
