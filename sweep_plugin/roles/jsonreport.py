@@ -13,10 +13,13 @@ report files, whole (pytest-json-report's own save truncates the old file).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ..records import Outcome, Record
 
 PLUGIN_NAME = "sweep-json-report"
 PENDING_NAME = "sweep-json-report-pending"
@@ -86,10 +89,24 @@ def _use_our_file(config: pytest.Config, report_dir: Path) -> None:
     config.option.json_report_verbosity = -1  # and it would say "auto-save skipped"
 
 
-def report_text(config: pytest.Config) -> str | None:
-    """On the controller: report.json's text, if the plugin turned pytest-json-report on (else the user owns it)."""
+def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | None:
+    """On the controller: report.json's text, if the plugin turned pytest-json-report on (else the user owns it).
+
+    Trials ``--sweep-resume`` reused were deselected, so pytest-json-report never saw them: each is added as a test
+    entry with its stored record (``"resumed": true``), so a report rebuilt from report.json holds them too.
+    """
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     report = getattr(plugin, "report", None)
     if report is None:
         return None
+    listed = {test.get("nodeid") for test in report.get("tests", ())}
+    extra = [resumed_test(record) for record in resumed if record["nodeid"] not in listed]
+    if extra:
+        report = {**report, "tests": [*report.get("tests", ()), *extra]}
     return json.dumps(report, default=str, indent=config.option.json_report_indent)
+
+
+def resumed_test(record: Record) -> dict[str, Any]:
+    """A pytest-json-report test entry for a resumed trial: its outcome and stored record, no stages (it never ran)."""
+    outcome = "passed" if record["outcome"] == Outcome.PASSED else "failed"
+    return {"nodeid": record["nodeid"], "outcome": outcome, "resumed": True, "keywords": [], "metadata": dict(record)}

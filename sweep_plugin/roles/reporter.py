@@ -67,7 +67,7 @@ class Reporter:
                 written = write_report(
                     self.final,
                     settings.report_dir,
-                    jsonreport.report_text(self.config),
+                    jsonreport.report_text(self.config, self.context.resumed),
                     abandon=interrupts.abandon,
                     gates=[gate.as_record() for gate in self.gatekeeper.gates.values()],
                     history=settings.history,
