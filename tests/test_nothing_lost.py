@@ -42,3 +42,35 @@ def test_an_all_resumed_session_keeps_its_trials_in_report_json_and_any_rebuild(
         "x:2": ("passed", "True"),
         "x:3": ("passed", "True"),
     }
+
+
+BAYES = """
+experiment: model:train
+method: bayes
+trials: 4
+parameters: {x: {min: 0.0, max: 10.0}}
+metric: {name: acc, goal: maximize}
+"""
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_a_torn_journal_line_loses_no_study(pytester: pytest.Pytester, processes: str) -> None:
+    """Issue 17: a line torn by a kill (or a full disk) was glued to the next session's first append, and every
+    session after that was an INTERNALERROR (JSONDecodeError). The tear is mended, every whole record kept."""
+    pytester.makepyfile(model=MODEL)
+    pytester.makefile(".yaml", sweep_b=BAYES)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    journal = pytester.path / "reports" / "optuna.journal"
+    whole = journal.read_bytes()
+    with journal.open("ab") as handle:
+        handle.write(b'{"op_code":4,"worker_id":"killed","study_id":0,"datetime_st')
+    second = pytester.runpytest("-p", "no:cacheprovider", "--sweep-resume", "-n", processes)
+    second.assert_outcomes(deselected=4 if processes == "0" else 0)
+    second.stdout.fnmatch_lines(["*the Optuna journal had 1 torn line(s)*: set aside, * whole records kept*"])
+    mended = journal.read_bytes()
+    assert mended.startswith(whole) and b"killed" not in mended  # cut back to its whole records, in place
+    pytester.makefile(".yaml", sweep_b=BAYES.replace("trials: 4", "trials: 6"))  # the study continued, on
+    third = pytester.runpytest("-p", "no:cacheprovider", "--sweep-resume", "-n", processes)
+    assert third.ret == pytest.ExitCode.OK, third.stdout.str()
+    assert "INTERNALERROR" not in third.stdout.str() + third.stderr.str()
+    third.stdout.fnmatch_lines(["b: 6 trials: 6 passed (4 resumed)*"])

@@ -31,6 +31,8 @@ OWN_NAMES = frozenset(
         "results.sqlite-shm",
         "results.sqlite-journal",
         "optuna.journal",
+        "optuna.journal.lock",
+        "optuna.journal.torn",
         ".report.lock",
         MANIFEST,
     }

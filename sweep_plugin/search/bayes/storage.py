@@ -14,6 +14,7 @@ from typing import Any
 
 from ...errors import SweepError
 from ...records import TrialError
+from .journal import open_journal
 
 JOURNAL_FILE = "optuna.journal"
 RDB_ATTEMPTS = 5
@@ -36,7 +37,7 @@ def import_optuna() -> Any:
 
 
 def open_storage(location: str, optuna: Any) -> Any:
-    """The Optuna storage at ``location``: an RDB URL, or a journal file (its folder made).
+    """The Optuna storage at ``location``: an RDB URL, or a journal file (its folder made, a torn line mended).
 
     Workers that open a new RDB at the same moment race to create its tables; the loser
     tries again (the tables are there by then), a few times.
@@ -50,11 +51,7 @@ def open_storage(location: str, optuna: Any) -> Any:
                     if attempt == RDB_ATTEMPTS - 1:
                         raise
                     time.sleep(0.2 * (attempt + 1))
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-        path = Path(location)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
+        return open_journal(Path(location))
     except Exception as exc:  # any driver's error: the user's setting to fix
         raise TrialError(f"cannot open the Optuna storage {location} (--sweep-storage): {exc}") from None
 
