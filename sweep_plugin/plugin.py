@@ -138,6 +138,7 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
             worker=worker_id(config),
             resume=settings.resume,
             rerun_failed=bool(getattr(config.option, "lf", False)),
+            heartbeat=settings.heartbeat,
         ),
     )
 

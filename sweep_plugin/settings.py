@@ -26,6 +26,7 @@ T = TypeVar("T")
 STORE_FILENAME = "results.sqlite"
 DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
 DEFAULT_REPORT_DIR = "reports"
+DEFAULT_HEARTBEAT_S = 30.0
 
 HELP = {
     "report_dir": "Folder for the sweep report (default: reports/ under the rootdir)",
@@ -42,6 +43,8 @@ HELP = {
     "history": "Folder of nightly summary CSVs (<date>[-<commit>].csv): the report adds trends across nights",
     "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: the"
     " CUDA_VISIBLE_DEVICES the run started with, else what nvidia-smi lists)",
+    "heartbeat": "Seconds between the beats by which a session running bayes trials shows it is alive; a slot"
+    " whose session missed 3 beats is failed and run again by --sweep-resume (default: 30)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
 }
@@ -62,6 +65,7 @@ class Settings:
     baseline: Path | None = None  # --sweep-baseline: an earlier run's summary.csv
     trials: int | None = None  # the budget of sampled sweeps that give none
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
+    heartbeat: float = DEFAULT_HEARTBEAT_S  # seconds between a bayes session's beats in its studies
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
     gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
     history: Path | None = None  # kept nightly summaries, for the report's trends
@@ -124,6 +128,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-no-store", action="store_true", default=False, help=HELP["no_store"])
     group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
+    group.addoption("--sweep-heartbeat", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["heartbeat"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
     group.addoption("--sweep-gpus", metavar="IDS", default=None, help=HELP["gpus"])
     group.addoption("--sweep-history", metavar="DIR", default=None, help=HELP["history"])
@@ -136,6 +141,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
     parser.addini("sweep_trials", HELP["trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
+    parser.addini("sweep_heartbeat", HELP["heartbeat"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
     parser.addini("sweep_gpus", HELP["gpus"], default="")
     parser.addini("sweep_history", HELP["history"], default="")
@@ -157,6 +163,9 @@ def read_settings(config: pytest.Config) -> Settings:
         baseline=_path(config, "baseline"),
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
         storage=_storage(config),
+        heartbeat=config.getoption("sweep_heartbeat")
+        or _ini_number(config, "sweep_heartbeat", positive_seconds)
+        or DEFAULT_HEARTBEAT_S,
         mlflow=str(config.getoption("sweep_mlflow") or config.getini("sweep_mlflow")).strip(),
         gpus=gpus_option(config),
         history=_path(config, "history"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import pytest
 
@@ -74,3 +75,43 @@ def test_a_torn_journal_line_loses_no_study(pytester: pytest.Pytester, processes
     assert third.ret == pytest.ExitCode.OK, third.stdout.str()
     assert "INTERNALERROR" not in third.stdout.str() + third.stderr.str()
     third.stdout.fnmatch_lines(["b: 6 trials: 6 passed (4 resumed)*"])
+
+
+KILLER = """
+import os, signal
+from pathlib import Path
+
+def train(config):
+    calls = Path("calls.log")
+    calls.write_text(calls.read_text() + "x" if calls.exists() else "x")
+    if Path("kill-once").exists() and len(calls.read_text()) == 3:
+        Path("kill-once").unlink()
+        os.kill(os.getpid(), signal.SIGKILL)  # the whole session, as kill -9 would: no clean-up runs
+    return {"acc": config["x"] / 10}
+"""
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_a_slot_a_killed_session_left_running_is_run_again(pytester: pytest.Pytester, processes: str) -> None:
+    """Issue 17: after kill -9, the slot the session was running stayed RUNNING in the study and every
+    --sweep-resume skipped it as another session's, for ever. Its session stopped beating: it runs again."""
+    import optuna
+
+    pytester.makepyfile(model=KILLER)
+    pytester.makefile(".yaml", sweep_b=BAYES.replace("trials: 4", "trials: 5"))
+    (pytester.path / "kill-once").touch()
+    killed = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sweep-heartbeat", "1")
+    assert killed.ret == -9
+    journal = str(pytester.path / "reports" / "optuna.journal")
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(journal))
+    (study,) = optuna.get_all_study_summaries(storage)
+    states = [t.state.name for t in optuna.load_study(study_name=study.study_name, storage=storage).trials]
+    assert states == ["COMPLETE", "COMPLETE", "RUNNING"]
+    time.sleep(3.5)  # three beats of the killed session missed
+    args = ("-p", "no:cacheprovider", "--sweep-resume", "--sweep-heartbeat", "1", "-n", processes)
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["b: 5 trials: 5 passed (2 resumed)*"])
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(journal))
+    trials = optuna.load_study(study_name=study.study_name, storage=storage).trials
+    assert sorted(t.state.name for t in trials) == ["COMPLETE"] * 5 + ["FAIL"]  # the dead one failed, not lost

@@ -51,6 +51,7 @@ class SearchSettings:
     worker: str = "main"  # this process among them
     resume: bool = False  # --sweep-resume
     rerun_failed: bool = False  # --lf: a failed trial runs again with the parameters it had
+    heartbeat: float = 30.0  # --sweep-heartbeat: seconds between this session's beats in an adaptive study
 
 
 DEFAULT_TRIALS = 10  # a sampled sweep's budget when nothing gives one (W&B's agent would run until stopped)

@@ -10,6 +10,8 @@ by default a journal file in the report folder, as Optuna advises for parallel w
   every earlier trial) and is how several machines share one study and one budget.
 - A slot runs once per study: a slot that already has a trial from another session is
   skipped; if two sessions ask for the same slot at once, the lower trial number keeps it.
+  A slot whose trial is still running in a session that stopped beating (`heartbeat`:
+  killed outright) is failed and run again.
 - A rerun in the same session (rerunfailures, a crashed worker) and ``--lf`` evaluate the
   slot's own parameters again rather than asking for new ones.
 - Every ending is told: passed and failed are complete (with the metric), pruned is pruned,
@@ -36,6 +38,7 @@ from ..base import (
     check_constraint_names,
     constraint_filter,
 )
+from .heartbeat import Heartbeat, is_dead
 from .samplers import sampler_factory
 from .spaces import OptunaSpace
 from .storage import TRIAL_ATTR, import_optuna, open_storage, owner, study_location, writable_journal
@@ -74,6 +77,7 @@ class BayesSearch(SearchMethod):
         self._live: dict[str, optuna.trial.Trial] = {}  # slots running here, asked from the study
         self._replayed: dict[str, dict[str, Any]] = {}  # slots running here again: their Optuna params
         self._adopted: dict[str, int] = {}  # slots whose trial a dead worker left running: its number
+        self._heartbeat: Heartbeat | None = None  # this session's beats in the study, once it is open
 
     # -- collection
 
@@ -92,6 +96,9 @@ class BayesSearch(SearchMethod):
             return self._values(self._live[slot.id].params)
         study = self.study()
         mine = self._trial_of(study, slot)
+        if mine is not None and self._left_by_the_dead(study, mine):  # its session was killed: the slot is free
+            study.tell(mine.number, state=self.optuna.trial.TrialState.FAIL, skip_if_finished=True)
+            mine = self._trial_of(study, slot)
         if mine is not None and owner(mine)[1] != self.settings.session:
             state = mine.state.name.lower()
             raise SlotTaken(f"{slot.id} is trial {mine.number} of the study ({state}), from another session")
@@ -155,6 +162,8 @@ class BayesSearch(SearchMethod):
         for trial in self._live.values():
             self.study().tell(trial, state=self.optuna.trial.TrialState.FAIL, skip_if_finished=True)
         self._live.clear()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
 
     def resumable(self, slot: Slot) -> dict[str, Any] | None:
         """With ``--sweep-resume``: the parameters of the slot's finished trial in the continued study."""
@@ -186,7 +195,16 @@ class BayesSearch(SearchMethod):
             self._check_space(self._study)
             if "sweep_sampler" not in self._study.user_attrs:
                 self._study.set_user_attr("sweep_sampler", self.spec.sampler)
+            self._heartbeat = Heartbeat(self._study, self.settings.session, self.settings.heartbeat).start()
         return self._study
+
+    def _left_by_the_dead(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        """Whether ``trial`` is another session's, still running, and that session has stopped beating."""
+        session = owner(trial)[1]
+        if trial.state != self.optuna.trial.TrialState.RUNNING or session == self.settings.session:
+            return False
+        started = trial.datetime_start.timestamp() if trial.datetime_start else None
+        return is_dead(study.user_attrs, session, started, self.settings.heartbeat)
 
     def _study_name(self, storage: Any) -> str:
         fresh = f"{self.spec.key}@{self.settings.session}"
