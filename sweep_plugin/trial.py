@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ def as_metric(name: str, value: Any) -> float:
     """A metric value as a builtin float (numpy scalars travel badly between processes)."""
     __tracebackhide__ = True
     if isinstance(value, bool) or not hasattr(value, "__float__"):
-        raise TypeError(f"metric {name!r} must be a number, not {value!r}")
+        raise TypeError(f"metric {name!r} must be a number, not {reprlib.repr(value)}")
     return float(value)
 
 

@@ -115,3 +115,29 @@ def test_a_slot_a_killed_session_left_running_is_run_again(pytester: pytest.Pyte
     storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(journal))
     trials = optuna.load_study(study_name=study.study_name, storage=storage).trials
     assert sorted(t.state.name for t in trials) == ["COMPLETE"] * 5 + ["FAIL"]  # the dead one failed, not lost
+
+
+HUGE = """
+def train(config):
+    if config["x"] == 1:
+        return {"acc": 0.9, "note": "y" * 5_000_000}
+    if config["x"] == 2:
+        raise RuntimeError("z" * 5_000_000 + " the end")
+    return {"acc": 0.5}
+"""
+
+
+def test_a_huge_value_is_not_copied_into_every_report_file(pytester: pytest.Pytester) -> None:
+    """Issue 17: a 5 MB metric value or message was copied into each report file (67 MB of reports)."""
+    pytester.makepyfile(model=HUGE)
+    pytester.makefile(".yaml", sweep_h="experiment: model:train\nparameters: {x: [1, 2, 3]}\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=2)
+    reports = pytester.path / "reports"
+    sizes = {path.name: path.stat().st_size for path in reports.rglob("*") if path.is_file()}
+    assert sum(sizes.values()) < 1_000_000, sizes
+    with (reports / "summary.csv").open() as handle:
+        rows = {row["trial"]: row for row in csv.DictReader(handle)}
+    assert rows["x:1"]["message"].startswith("TrialError: model:train returned {'acc': 0.9, 'note': 'yyy")
+    assert "characters cut" in rows["x:2"]["message"] and rows["x:2"]["message"].endswith("the end")
+    tests = json.loads((reports / "report.json").read_text())["tests"]
+    assert {test["metadata"]["trial"] for test in tests} == {"x:1", "x:2", "x:3"}

@@ -148,6 +148,28 @@ class Record(Identity):
     history: list[dict[str, Any]]
 
 
+MAX_TEXT = 10_000  # characters of a text (an exception's message, a command's stderr) kept in records and reports
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` whole, or its start and end around a note of how much was cut (a traceback's end matters too)."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … [{len(text) - 2 * half:,} characters cut] … {text[-half:]}"
+
+
+def bounded(value: Any) -> Any:
+    """JSON data with every string `cut` to `MAX_TEXT` (pytest-json-report's, before it is published)."""
+    if isinstance(value, str):
+        return cut(value)
+    if isinstance(value, dict):
+        return {key: bounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [bounded(item) for item in value]
+    return value
+
+
 def make_record(
     identity: Identity,
     *,
@@ -164,7 +186,7 @@ def make_record(
     return Record(
         **identity,
         outcome=Outcome(outcome).value,
-        message=message,
+        message=cut(message),
         duration_s=None if duration_s is None else round(duration_s, 6),
         worker=worker,
         attempts=attempts,
@@ -230,7 +252,7 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         objectives=[m.as_dict() for m in map(Metric.from_field, _list(meta.get("objectives"))) if m is not None],
         scales={str(k): str(v) for k, v in _mapping(meta.get("scales")).items()},
         outcome=str(outcome),
-        message=_text(meta.get("message")) or _text(defaults.get("message")),
+        message=cut(_text(meta.get("message")) or _text(defaults.get("message"))),
         duration_s=_number_or_none(duration if is_number(duration) else defaults.get("duration_s")),
         worker=_text(meta.get("worker")) or "main",
         attempts=meta["attempts"] if isinstance(meta.get("attempts"), int) else 1,

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ..records import Outcome, Record
+from ..records import Outcome, Record, bounded
 
 PLUGIN_NAME = "sweep-json-report"
 PENDING_NAME = "sweep-json-report-pending"
@@ -93,7 +93,8 @@ def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | 
     """On the controller: report.json's text, if the plugin turned pytest-json-report on (else the user owns it).
 
     Trials ``--sweep-resume`` reused were deselected, so pytest-json-report never saw them: each is added as a test
-    entry with its stored record (``"resumed": true``), so a report rebuilt from report.json holds them too.
+    entry with its stored record (``"resumed": true``), so a report rebuilt from report.json holds them too. Every
+    text is cut to `records.MAX_TEXT` characters (a 5 MB exception message was three 5 MB copies).
     """
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     report = getattr(plugin, "report", None)
@@ -103,7 +104,8 @@ def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | 
     extra = [resumed_test(record) for record in resumed if record["nodeid"] not in listed]
     if extra:
         report = {**report, "tests": [*report.get("tests", ()), *extra]}
-    return json.dumps(report, default=str, indent=config.option.json_report_indent)
+    text = json.loads(json.dumps(report, default=str))  # JSON builtins, then every text cut to its bound
+    return json.dumps(bounded(text), indent=config.option.json_report_indent)
 
 
 def resumed_test(record: Record) -> dict[str, Any]:

@@ -77,3 +77,15 @@ def test_a_record_read_back_is_whole_and_typed() -> None:
     assert (record["attempts"], record["metrics"], record["trial"]) == (1, {}, "x:1")
     kept = normalize_record({"outcome": "pruned", "metric": {"name": "acc", "goal": "maximize"}}, {"nodeid": "n"})
     assert kept["outcome"] == "pruned" and kept["metric"] == {"name": "acc", "goal": "maximize"}
+
+
+def test_a_long_text_keeps_its_start_and_end_around_a_note() -> None:
+    from sweep_plugin.records import MAX_TEXT, bounded, cut
+
+    assert cut("short") == "short"
+    text = "a" * MAX_TEXT + "b" * MAX_TEXT + "the end"
+    shown = cut(text)
+    assert len(shown) < MAX_TEXT + 100 and shown.startswith("aaa") and shown.endswith("the end")
+    assert f"[{len(text) - MAX_TEXT:,} characters cut]" in shown
+    data = bounded({"tests": [{"longrepr": text, "n": 1, "ok": True}]})
+    assert data == {"tests": [{"longrepr": shown, "n": 1, "ok": True}]}
