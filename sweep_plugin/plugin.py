@@ -132,6 +132,7 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
         spec,
         SearchSettings(
             trials=settings.trials,
+            max_trials=settings.max_trials,
             storage=settings.storage,
             report_dir=settings.report_dir,
             session=context.run.session,

@@ -27,6 +27,7 @@ STORE_FILENAME = "results.sqlite"
 DEFAULT_PATTERNS = "sweep_*.yaml sweep_*.yml *.sweep.yaml *.sweep.yml"
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_HEARTBEAT_S = 30.0
+DEFAULT_MAX_TRIALS = 1_000_000
 
 HELP = {
     "report_dir": "Folder for the sweep report (default: reports/ under the rootdir)",
@@ -43,6 +44,8 @@ HELP = {
     "history": "Folder of nightly summary CSVs (<date>[-<commit>].csv): the report adds trends across nights",
     "gpus": "GPU ids to share among the xdist workers through CUDA_VISIBLE_DEVICES (default: the"
     " CUDA_VISIBLE_DEVICES the run started with, else what nvidia-smi lists)",
+    "max_trials": "The most trials one sweep may have (a grid's size, a budget), refused at collection above it"
+    " (default: 1000000)",
     "heartbeat": "Seconds between the beats by which a session running bayes trials shows it is alive; a slot"
     " whose session missed 3 beats is failed and run again by --sweep-resume (default: 30)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
@@ -64,6 +67,7 @@ class Settings:
     store: bool = True
     baseline: Path | None = None  # --sweep-baseline: an earlier run's summary.csv
     trials: int | None = None  # the budget of sampled sweeps that give none
+    max_trials: int = DEFAULT_MAX_TRIALS  # the most trials one sweep may have
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     heartbeat: float = DEFAULT_HEARTBEAT_S  # seconds between a bayes session's beats in its studies
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
@@ -127,6 +131,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-timeout", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["timeout"])
     group.addoption("--sweep-no-store", action="store_true", default=False, help=HELP["no_store"])
     group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
+    group.addoption("--sweep-max-trials", metavar="N", type=positive_int, default=None, help=HELP["max_trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
     group.addoption("--sweep-heartbeat", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["heartbeat"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
@@ -140,6 +145,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_store", HELP["store"], type="bool", default=True)
     parser.addini("sweep_files", HELP["files"], default=DEFAULT_PATTERNS)
     parser.addini("sweep_trials", HELP["trials"], default="")
+    parser.addini("sweep_max_trials", HELP["max_trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
     parser.addini("sweep_heartbeat", HELP["heartbeat"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
@@ -162,6 +168,9 @@ def read_settings(config: pytest.Config) -> Settings:
         store=not config.getoption("sweep_no_store") and bool(config.getini("sweep_store")),
         baseline=_path(config, "baseline"),
         trials=config.getoption("sweep_trials") or _ini_number(config, "sweep_trials", positive_int),
+        max_trials=config.getoption("sweep_max_trials")
+        or _ini_number(config, "sweep_max_trials", positive_int)
+        or DEFAULT_MAX_TRIALS,
         storage=_storage(config),
         heartbeat=config.getoption("sweep_heartbeat")
         or _ini_number(config, "sweep_heartbeat", positive_seconds)

@@ -9,9 +9,11 @@ shows that nothing ran.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from textwrap import dedent
 
@@ -458,3 +460,62 @@ def test_a_damaged_store_row_is_set_aside_and_the_rest_reused(pytester: pytest.P
         ["*sweep-resume: 2 finished trials reused, not run again; 1 damaged stored results in *results.sqlite set*"]
     )
     assert (pytester.path / "ran.txt").exists() and "INTERNALERROR" not in result.stdout.str()
+
+
+AXIS = "[" + ", ".join(map(str, range(1000))) + "]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"experiment: models:train\nparameters:\n  a: {AXIS}\n  b: {AXIS}\n  c: {AXIS}\n",
+            "sweep_x.yaml:2: parameters: 1,000,000,000 trials (1000 x 1000 x 1000 grid points) is over the limit"
+            " of 1,000,000 a sweep may have: sample it*",
+        ),
+        (
+            "experiment: models:train\nmethod: random\ntrials: 1000000000\nparameters: {a: {min: 0, max: 1}}\n",
+            "sweep_x.yaml:3: trials: 1,000,000,000 trials (the trial budget) is over the limit of 1,000,000*",
+        ),
+        (
+            "experiment: models:train\nmethod: bayes\ntrials: 1000000000\nmetric: {name: acc}\n"
+            "parameters: {a: {min: 0.0, max: 1.0}}\n",
+            "sweep_x.yaml:3: trials: 1,000,000,000 trials (the trial budget) is over the limit of 1,000,000*",
+        ),
+    ],
+    ids=["grid", "random", "bayes"],
+)
+def test_a_sweep_too_big_to_build_is_refused_before_it_is_built(
+    pytester: pytest.Pytester, text: str, expected: str
+) -> None:
+    """Issue 17: a 1000^3 grid reached 12 GB before a bare MemoryError; a budget of 1e9 allocated 7 GiB."""
+    assert_clean_collection_error(pytester, run(pytester, text), expected)
+
+
+def test_the_trial_limit_is_a_setting(pytester: pytest.Pytester) -> None:
+    sweep_project(pytester, "experiment: models:train\nparameters: {a: [1, 2, 3], b: [1, 2]}\nrepeat: 2\n")
+    result = pytester.runpytest(*NO_REPORT, "--sweep-max-trials", "10")
+    assert_clean_collection_error(
+        pytester, result, "*12 trials (3 x 2 grid points x 2 repeats) is over the limit of 10*"
+    )
+    pytester.runpytest(*NO_REPORT, "-o", "sweep_max_trials=12").assert_outcomes(passed=12)
+
+
+def test_a_big_data_file_named_like_a_sweep_is_left_alone_at_once(pytester: pytest.Pytester) -> None:
+    """Issue 17: a 2 MB data file named sweep_results.yaml interrupted the session, a 14 MB one took 153 s and
+    4.4 GB before it was refused. Its top-level keys are read from its text: it is no sweep, left alone."""
+    rows = "".join(f"  - {{epoch: {i}, accuracy: 0.{i % 97:02d}, loss: {i / 1000}}}\n" for i in range(60_000))
+    pytester.makefile(".yaml", sweep_results="results:\n" + rows, sweep_flow=json.dumps({"rows": [[1, 2]] * 200_000}))
+    sweep_project(pytester, GRID)
+    started = time.monotonic()
+    result = pytester.runpytest(*NO_REPORT)
+    result.assert_outcomes(passed=2)
+    assert time.monotonic() - started < 30
+
+
+def test_a_sweep_file_of_megabytes_is_refused_without_loading_it(pytester: pytest.Pytester) -> None:
+    rows = "".join(f"    - {i}\n" for i in range(300_000))
+    pytester.makefile(".yaml", sweep_x="method: grid\nparameters:\n  x:\n" + rows)
+    result = pytester.runpytest(*NO_REPORT)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["sweep_x.yaml: *.* MB is too big for a sweep file (at most 1.0 MB): a data file*"])

@@ -39,7 +39,7 @@ def builtin_method(spec: SweepSpec, settings: SearchSettings | None = None) -> S
     """The built-in method ``spec`` names, or None; `SweepError` if it cannot serve the sweep."""
     settings = settings or SearchSettings()
     if spec.method == "grid":
-        return GridSearch(spec)
+        return GridSearch(spec, settings)
     if spec.method in ("random", "lhs"):
         return SampledSearch(spec, settings)
     if spec.method == "bayes":

@@ -45,6 +45,7 @@ class SearchSettings:
     """What the built-in methods take from the session: its options, and where they run."""
 
     trials: int | None = None  # --sweep-trials: the budget of a sweep whose file gives none
+    max_trials: int = 1_000_000  # --sweep-max-trials: the most trials one sweep may have
     storage: str = ""  # --sweep-storage: an Optuna RDB URL or a journal file ("": the report folder's)
     report_dir: Path = Path("reports")
     session: str = "session"  # this run's id, shared by its xdist workers
@@ -112,6 +113,14 @@ class SearchMethod(ABC):
 class PlannedSearch(SearchMethod):
     """A method that knows every trial's parameters at collection (grid, random, Latin hypercube)."""
 
+    def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
+        super().__init__(spec)
+        self.settings = settings or SearchSettings()
+
+    @abstractmethod
+    def size(self) -> tuple[int, str]:
+        """How many configurations the sweep considers, before any is built, and how that number comes about."""
+
     @abstractmethod
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         """The sweep's configurations that ``accept`` lets through, and notes on what it refused."""
@@ -119,6 +128,9 @@ class PlannedSearch(SearchMethod):
     def plan(self) -> TrialPlan:
         spec = self.spec
         check_constraint_names(spec)
+        count, how = self.size()
+        how += f" x {spec.repeat} repeats" if spec.repeat > 1 else ""
+        check_size(count * spec.repeat, how, self.settings, "parameters" if spec.method == "grid" else "trials")
         points, notes = self.points(constraint_filter(spec))
         if spec.repeat > 1:
             points = [{**point, "seed": seed} for point in points for seed in range(spec.repeat)]
@@ -129,6 +141,16 @@ class PlannedSearch(SearchMethod):
             for trial_id, folder, point in zip(ids, folders, points, strict=True)
         ]
         return TrialPlan(slots, notes)
+
+
+def check_size(count: int, how: str, settings: SearchSettings, key: str) -> None:
+    """Refuse, before anything is built, a sweep of more trials than ``--sweep-max-trials`` allows."""
+    if count > settings.max_trials:
+        raise SweepError(
+            f"{count:,} trials ({how}) is over the limit of {settings.max_trials:,} a sweep may have: "
+            "sample it (method: random or bayes, with trials: N), or raise --sweep-max-trials (sweep_max_trials)",
+            key=key,
+        )
 
 
 def check_constraint_names(spec: SweepSpec) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from ..errors import SweepError
 from ..space import Point, Space
@@ -12,6 +14,10 @@ from .base import PlannedSearch
 
 class GridSearch(PlannedSearch):
     """The cartesian product of the value lists; constraints drop points."""
+
+    def size(self) -> tuple[int, str]:
+        lengths = [len(values) for values in grid_axes(self.spec.spaces).values()]
+        return math.prod(lengths), " x ".join(map(str, lengths)) + " grid points"
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         kept, removed = [], 0
@@ -30,12 +36,17 @@ class GridSearch(PlannedSearch):
 
 def grid_points(spaces: Mapping[str, Space]) -> Iterator[Point]:
     """The cartesian product of every space's values, in file order."""
-    paths = list(spaces)
-    axes = []
-    for path in paths:
+    axes = grid_axes(spaces)
+    for combination in itertools.product(*axes.values()):
+        yield dict(zip(axes, combination, strict=True))
+
+
+def grid_axes(spaces: Mapping[str, Space]) -> dict[str, list[Any]]:
+    """Every space's grid values, by path (a space without finite values is an error at its key)."""
+    axes = {}
+    for path, space in spaces.items():
         try:
-            axes.append(spaces[path].grid_values())
+            axes[path] = list(space.grid_values())
         except SweepError as exc:
             raise SweepError(exc.message, key=path) from None
-    for combination in itertools.product(*axes):
-        yield dict(zip(paths, combination, strict=True))
+    return axes

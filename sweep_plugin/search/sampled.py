@@ -24,9 +24,11 @@ class SampledSearch(PlannedSearch):
     """``trials`` seeded draws: i.i.d. (``random``) or a Latin hypercube (``lhs``)."""
 
     def __init__(self, spec: SweepSpec, settings: SearchSettings | None = None) -> None:
-        super().__init__(spec)
-        self.settings = settings or SearchSettings()
+        super().__init__(spec, settings)
         self.count = budget(spec, self.settings)
+
+    def size(self) -> tuple[int, str]:
+        return self.count, "the trial budget"
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
         spec = self.spec

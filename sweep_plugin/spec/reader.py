@@ -22,10 +22,28 @@ from .early_terminate import parse_early_terminate
 from .model import DEFAULT_COMMAND, SWEEP_KEYS, WANDB_KEYS, Check, SweepSpec, default_name, is_sweep
 from .paths import deep_merge, inner_paths, load_config_file, set_path
 from .rules import parse_regression, parse_resources
+from .sniff import MAX_SWEEP_BYTES, SNIFF_BYTES, top_level_keys
 from .yamlio import KeyPath, LoadedYaml, load_yaml
 
 T = TypeVar("T")
 Target = tuple[str | None, str | tuple[str, ...] | None, str | None]  # experiment, command, program
+
+
+def _may_be_a_sweep(path: Path, display: str) -> bool:
+    """Whether to load ``path`` to see: a small file yes; a big one only if its top-level keys are a sweep's, and
+    a sweep file over `MAX_SWEEP_BYTES` is an error (a data file named like one)."""
+    size = path.stat().st_size
+    if size <= SNIFF_BYTES:
+        return True
+    if not is_sweep(dict.fromkeys(top_level_keys(path))):
+        return False
+    if size > MAX_SWEEP_BYTES:
+        raise SweepError(
+            f"{size / 1e6:.1f} MB is too big for a sweep file (at most {MAX_SWEEP_BYTES / 1e6:.1f} MB): a data "
+            "file named like a sweep? rename it, or narrow the sweep_files patterns",
+            file=display,
+        )
+    return True
 
 
 def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
@@ -35,6 +53,8 @@ def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
     """
     display = display or path.name
     try:
+        if not _may_be_a_sweep(path, display):
+            return []  # a big data file that happens to match the pattern: left alone without loading it
         loaded = load_yaml(path.read_text(encoding="utf-8"), display)
     except SweepError as exc:
         raise exc.located(display, exc.line) from None

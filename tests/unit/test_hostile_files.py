@@ -101,3 +101,26 @@ def test_nesting_deeper_than_a_config_is_told_without_recursion() -> None:
     for _ in range(MAX_DEPTH // 2):
         shallow = {"a": [shallow]}
     assert not too_deep(shallow)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        (
+            "# a sweep\n---\nmethod: grid\nparameters:\n  lr: [1, 2]\n'metric': {name: a}\n",
+            {"method", "parameters", "metric"},
+        ),
+        ('"program": train.py\nname: x  # comment\n', {"program", "name"}),
+        ("- 1\n- 2\n", set()),
+        ('{"method": "grid", "parameters": {"a": {"values": [1, 2]}}, "name": "n"}', {"method", "parameters", "name"}),
+        ('[{"method": "grid"}]', set()),
+        ("{results: [[1, 2], [3]], accuracy: 0.9}", {"results", "accuracy"}),
+    ],
+    ids=["block", "quoted", "list", "flow", "flow-list", "flow-nested"],
+)
+def test_the_top_level_keys_are_read_without_building_the_document(tmp_path: Path, text: str, keys: set[str]) -> None:
+    from sweep_plugin.spec.sniff import top_level_keys
+
+    path = tmp_path / "sweep_x.yaml"
+    path.write_text(text)
+    assert top_level_keys(path) == keys

@@ -36,6 +36,7 @@ from ..base import (
     budget,
     budget_notes,
     check_constraint_names,
+    check_size,
     constraint_filter,
 )
 from .heartbeat import Heartbeat, is_dead
@@ -82,6 +83,7 @@ class BayesSearch(SearchMethod):
     # -- collection
 
     def plan(self) -> TrialPlan:
+        check_size(self.count, "the trial budget", self.settings, "trials")
         self._check_storage()
         width = len(str(self.count - 1))
         quick = self.spec.quick
