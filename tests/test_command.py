@@ -418,3 +418,36 @@ def test_a_signal_death_names_the_signal(tmp_path: Path) -> None:
         run_command(("python", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"), {}, trial)
     assert caught.value.returncode == -9
     assert caught.value.message == "command killed by signal 9 (SIGKILL)"
+
+
+DAEMON = """
+import json, os, subprocess, sys
+daemon = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=True)
+with open(os.path.join(os.environ["SWEEP_TRIAL_DIR"], "daemon.pid"), "w") as handle:
+    handle.write(str(daemon.pid))
+with open(os.environ["SWEEP_METRICS_FILE"], "w") as handle:
+    json.dump({"acc": 1.0}, handle)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie no init has reaped yet does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="processes are found through /proc (Linux)")
+def test_a_daemon_a_trial_started_outside_its_group_ends_with_the_trial(pytester: pytest.Pytester) -> None:
+    """Issue 17: a daemon started by a command trial (setsid) outlived the trial and the session."""
+    pytester.makepyfile(daemon=DAEMON)
+    pytester.makefile(".yaml", sweep_d="command: python daemon.py\nparameters:\n  x: [1]\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    (pid_file,) = (pytester.path / "reports").rglob("daemon.pid")
+    pid = int(pid_file.read_text())
+    try:
+        assert not running(pid)
+    finally:
+        if running(pid):
+            os.kill(pid, signal.SIGKILL)

@@ -1,7 +1,12 @@
 """A trial's program as a process: its own process group, its output in log files, and how it ended.
 
 The process gets its own process group, so a timeout, a Ctrl-C or a normal
-exit can take down everything it started: no child outlives its trial.
+exit can take down everything it started. A process that leaves the group
+(``setsid``, a daemon's double fork) still carries the trial's token in its
+environment (`TOKEN_VARIABLE`): on Linux, where ``/proc`` shows every
+process's environment, those are ended too when the trial ends. What clears
+its environment (``env -i``) or runs elsewhere (``ssh``, a container daemon)
+escapes.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -21,6 +27,7 @@ STDOUT_FILE = "stdout.log"
 STDERR_FILE = "stderr.log"
 STDERR_TAIL_LINES = 20
 STDERR_TAIL_BYTES = 64 * 1024
+TOKEN_VARIABLE = "SWEEP_TRIAL_TOKEN"  # in the environment of every process a trial's program starts
 
 
 def run_process(
@@ -39,8 +46,9 @@ def run_process(
     normal exit, what is left of the group (children left running in the
     background) is killed.
     """
+    token = uuid.uuid4().hex
     with (folder / STDOUT_FILE).open("wb") as out, (folder / STDERR_FILE).open("wb") as err:
-        process = start_process(argv, env, out, err, cwd)
+        process = start_process(argv, {**env, TOKEN_VARIABLE: token}, out, err, cwd)
         try:
             while True:
                 try:
@@ -50,9 +58,44 @@ def run_process(
                     follow()
         except BaseException:
             stop_group(process, grace_s)
+            end_escaped(token)
             raise
     signal_group(process.pid, signal.SIGKILL)
+    end_escaped(token)
     return returncode
+
+
+def end_escaped(token: str, rounds: int = 5) -> int:
+    """SIGKILL every process that carries ``token`` in its environment (left the group: ``setsid``); how many.
+
+    Looked for again after each round, since a daemon may fork once more while it is killed. Linux only (it
+    reads ``/proc/<pid>/environ``); elsewhere nothing is found.
+    """
+    marker = f"{TOKEN_VARIABLE}={token}".encode()
+    ended = 0
+    for _ in range(rounds):
+        found = [pid for pid in _pids() if marker in _environ(pid)]
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        ended += len(found)
+        if not found:
+            break
+    return ended
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) != os.getpid()]
+    except OSError:
+        return []
+
+
+def _environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def start_process(
