@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +101,43 @@ def test_an_unreachable_server_leaves_the_trials_alone_and_says_so_once(project:
     result = project.runpytest("--sweep-mlflow", "http://127.0.0.1:9")
     result.assert_outcomes(passed=2, failed=1)
     assert result.stdout.str().count("MLflow tracking at http://127.0.0.1:9 stopped") == 1
+
+
+class HungServer:
+    """A TCP server that takes connections and never answers (a tracking server that hangs); counts them."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.socket.accept()[0])
+
+    def close(self) -> None:
+        for connection in [*self.held, self.socket]:
+            connection.close()
+
+
+def test_a_hung_server_is_given_up_once_per_session_without_a_lock(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: with a server that hangs, -n 2 workers waited on each other through a lock held during the
+    call (67 s instead of 4 s), and every process waited on the server in turn. Now the workers ask at once,
+    the first to give up says so for the session, and the controller does not ask at all."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    server = HungServer()
+    try:
+        result = project.runpytest("-n", "2", "--sweep-mlflow", f"http://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+    result.assert_outcomes(passed=2, failed=1)
+    assert len(server.held) <= 2  # at most one call per worker; none from the controller after the session
+    assert result.stdout.str().count(f"MLflow tracking at http://127.0.0.1:{server.port} stopped") == 1
 
 
 def test_without_the_option_mlflow_is_not_imported(project: pytest.Pytester) -> None:

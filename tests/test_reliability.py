@@ -243,7 +243,13 @@ def test_an_experiment_that_changes_its_config_is_still_resumed(pytester: pytest
     assert started(pytester) == []
     assert {row["resumed"] for row in summary(pytester).values()} == {"True"}
     record = json.loads((pytester.path / "reports" / "report.json").read_text())
-    assert record["tests"] == []  # nothing ran: what the trials got is in the store and the summary
+    # Nothing ran: report.json lists the reused trials, marked resumed (issue 17: it listed none, and a report
+    # rebuilt from it lost them), with the config each trial was given.
+    assert [(test["nodeid"], test["resumed"]) for test in record["tests"]] == [
+        ("sweep_m.yaml::m[x:1]", True),
+        ("sweep_m.yaml::m[x:2]", True),
+    ]
+    assert all("derived" not in test["metadata"]["config"] for test in record["tests"])
     with (pytester.path / "reports" / "m" / "best.yaml").open() as best:
         assert "derived" not in best.read()  # the record keeps the config the trial was given
 

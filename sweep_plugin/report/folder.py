@@ -4,9 +4,10 @@ Every published report lists its files in a manifest (``.sweep-report.json``);
 the next report removes the files of that list it does not write again, and
 nothing else. A folder without a manifest is the plugin's only if everything
 at its top level is something the plugin makes (an earlier report, the result
-store, the Optuna journal, sweep folders) or keeps a folder in git (a README,
-``.gitignore``); any other entry means the folder is someone else's (``--sweep-report-dir .``,
-or ``docs``), and the report is refused before a file is touched.
+store, the Optuna journal, sweep folders), a README that keeps the folder in
+git, or hidden (no report file is); any other entry means the folder is
+someone else's (``--sweep-report-dir .``, or ``docs``), and the report is
+refused before a file is touched.
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ OWN_NAMES = frozenset(
         "optuna.journal",
         "optuna.journal.lock",
         "optuna.journal.torn",
-        ".report.lock",
-        MANIFEST,
     }
 )
-#: What a repository keeps to hold an otherwise ignored folder in git.
-KEEPERS = frozenset({"README", "README.md", "README.rst", "README.txt", ".gitignore", ".gitkeep"})
+#: What a repository keeps to hold an otherwise ignored folder in git (hidden files are never the report's).
+KEEPERS = frozenset({"README", "README.md", "README.rst", "README.txt"})
 SHOWN = 3  # foreign entries named in the error
 
 
@@ -97,7 +96,7 @@ def remove_stale(out: Path, stale: Iterable[Path]) -> None:
 def _looks_own(entry: Path) -> bool:
     """Something the plugin makes at the top of its folder, or a file that keeps the folder in git."""
     name = entry.name
-    if name in OWN_NAMES or name in KEEPERS or name.startswith((".staging-", f"{MANIFEST}.")):
+    if name in OWN_NAMES or name in KEEPERS or name.startswith("."):  # locks, staging, .gitignore, .DS_Store
         return True
     if entry.is_dir():  # a sweep folder: its report files, or the trials' own folders
         return (entry / "trials.csv").exists() or (entry / "trials").is_dir() or not any(entry.iterdir())

@@ -2,14 +2,17 @@
 
 Every process logs the trials it ran, through ``MlflowClient`` with explicit
 run ids rather than MLflow's process-global active run, which one xdist
-worker cannot share with another. A sweep's parent run is found or made
-under a file lock in the report folder, so the workers of one session (on
-one machine) all nest their trials under the same parent; the controller
-adds the report's plots to the parents and ends them after the session.
+worker cannot share with another. No lock is held while MLflow is called (a
+server that hangs would make every worker wait on the one that waits on
+it): a process that finds no parent run for its sweep makes one, then all
+take the oldest of the session's parents for the sweep, and a process whose
+own was not chosen deletes it. The controller adds the report's plots to the
+parents and ends them after the session.
 
 MLflow is imported only when the option is given. If tracking fails (a
-server that does not answer), the trials go on and the process says once,
-in the warnings summary, that tracking stopped.
+server that does not answer), the trials go on: the first process to find
+out says so, in the warnings summary, and leaves a note in the report folder
+(`GIVEN_UP`) so the session's other processes do not wait on the server too.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ SWEEP_TAG = "sweep_plugin.sweep"
 STATUS = {"passed": "FINISHED", "failed": "FAILED", "pruned": "KILLED", "skipped": "KILLED"}  # else FAILED
 _NOT_MLFLOW = re.compile(r"[^\w\-. /:]")
 RETRIES = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}  # unless the user set them
+GIVEN_UP = ".mlflow-unreachable"  # in the report folder: the session that gave MLflow up, and why
 
 
 class TrackingFailed(Exception):
@@ -66,20 +70,27 @@ class Tracker:
     @property
     def experiment(self) -> str:
         if self._experiment is None:
-            with self._locked():
-                found = self.client.get_experiment_by_name(EXPERIMENT)
-                self._experiment = found.experiment_id if found else self.client.create_experiment(EXPERIMENT)
+            found = self.client.get_experiment_by_name(EXPERIMENT)
+            if found is None:
+                try:
+                    self._experiment = self.client.create_experiment(EXPERIMENT)
+                except Exception:  # another process made it first
+                    found = self.client.get_experiment_by_name(EXPERIMENT)
+                    if found is None:
+                        raise
+            if found is not None:
+                self._experiment = found.experiment_id
+        assert self._experiment is not None
         return self._experiment
 
     def log_trial(self, record: Mapping[str, Any]) -> None:
         """One nested run under its sweep's parent: params, metrics, history, outcome, the trial's folder."""
-        if self.failed:
+        if self._given_up():
             return
         try:
             self._log_trial(record)
         except Exception as exc:  # any failure of the tracking server must leave the trials alone
-            self.failed = f"MLflow tracking at {self.uri} stopped: {type(exc).__name__}: {exc}"
-            raise TrackingFailed(self.failed) from None
+            raise self._give_up(exc) from None
 
     def _log_trial(self, record: Mapping[str, Any]) -> None:
         from mlflow.entities import Metric, Param
@@ -110,12 +121,16 @@ class Tracker:
         self.client.set_terminated(run_id, STATUS.get(str(record["outcome"]), "FAILED"))
 
     def parent(self, record: Mapping[str, Any]) -> str:
-        """The sweep's parent run of this session: found, or made once across the session's processes."""
+        """The sweep's parent run of this session: found, or made, and the oldest one kept if several were."""
         key = sweep_key(record)
         if key not in self._parents:
-            self.experiment  # noqa: B018 - made first: it takes the lock itself
-            with self._locked():
-                self._parents[key] = self.parents().get(key) or self._make_parent(key, record)
+            found = self.parents().get(key)
+            if found is None:
+                made = self._make_parent(key, record)
+                found = self.parents().get(key, made)
+                if found != made:  # another process made one first: every process takes the oldest
+                    self.client.delete_run(made)
+            self._parents[key] = found
         return self._parents[key]
 
     def _make_parent(self, key: str, record: Mapping[str, Any]) -> str:
@@ -127,17 +142,34 @@ class Tracker:
         """This session's parent runs, by sweep key (on the controller, after the workers logged)."""
         query = f"tags.`{PARENT_TAG}` = 'true' and tags.`{SESSION_TAG}` = '{self.session}'"
         runs = self.client.search_runs([self.experiment], filter_string=query, max_results=1000)
-        return {run.data.tags[SWEEP_TAG]: run.info.run_id for run in runs}
+        oldest_last = sorted(runs, key=lambda run: (run.info.start_time or 0, run.info.run_id), reverse=True)
+        return {run.data.tags[SWEEP_TAG]: run.info.run_id for run in oldest_last}
 
     def finish(self, records: Sequence[Mapping[str, Any]], report_dir: Path | None) -> None:
         """End the parents: the best trial's metric and the report's plots of each sweep on its parent."""
-        if self.failed:
+        if self._given_up():
             return
         try:
             self._finish(records, report_dir)
         except Exception as exc:
-            self.failed = f"MLflow tracking at {self.uri} stopped: {type(exc).__name__}: {exc}"
-            raise TrackingFailed(self.failed) from None
+            raise self._give_up(exc) from None
+
+    def _give_up(self, exc: Exception) -> TrackingFailed:
+        """Stop tracking here, and leave the note that stops it in the session's other processes."""
+        self.failed = f"MLflow tracking at {self.uri} stopped: {type(exc).__name__}: {exc}"
+        with contextlib.suppress(OSError):
+            self.report_dir.mkdir(parents=True, exist_ok=True)
+            (self.report_dir / GIVEN_UP).write_text(f"{self.session}\n{self.failed}\n", encoding="utf-8")
+        return TrackingFailed(self.failed)
+
+    def _given_up(self) -> bool:
+        """Whether this process, or another of the session, has given MLflow up (said once, by that one)."""
+        if self.failed is None:
+            with contextlib.suppress(OSError):
+                session, _, why = (self.report_dir / GIVEN_UP).read_text(encoding="utf-8").partition("\n")
+                if session == self.session:
+                    self.failed = why.strip()
+        return self.failed is not None
 
     def _finish(self, records: Sequence[Mapping[str, Any]], report_dir: Path | None) -> None:
         from ..report.grouping import outcome_counts
@@ -154,13 +186,6 @@ class Tracker:
                     self.client.log_artifact(run_id, str(png), "report")
             failed = any(outcome not in (Outcome.PASSED, Outcome.PRUNED, Outcome.SKIPPED) for outcome in counts)
             self.client.set_terminated(run_id, "FAILED" if failed else "FINISHED")
-
-    def _locked(self) -> contextlib.AbstractContextManager[None]:
-        """One process at a time makes an experiment or a parent run (xdist workers share the folder)."""
-        from ..report.publish import exclusive
-
-        self.report_dir.mkdir(parents=True, exist_ok=True)
-        return exclusive(self.report_dir / ".mlflow.lock")
 
 
 def sweep_folder(records: list[Mapping[str, Any]]) -> str | None:
