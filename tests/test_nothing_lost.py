@@ -141,3 +141,41 @@ def test_a_huge_value_is_not_copied_into_every_report_file(pytester: pytest.Pyte
     assert "characters cut" in rows["x:2"]["message"] and rows["x:2"]["message"].endswith("the end")
     tests = json.loads((reports / "report.json").read_text())["tests"]
     assert {test["metadata"]["trial"] for test in tests} == {"x:1", "x:2", "x:3"}
+
+
+STORAGE_DOWN = """
+import optuna
+
+told = optuna.study.Study.tell
+
+def tell(self, trial, *args, **kwargs):
+    if (trial if isinstance(trial, int) else trial.number) == 1:
+        raise ConnectionError("the database went away")  # as a stopped PostgreSQL answers
+    return told(self, trial, *args, **kwargs)
+
+optuna.study.Study.tell = tell
+"""
+
+
+def test_a_trial_that_passed_while_the_storage_was_down_stays_in_the_next_report(pytester: pytest.Pytester) -> None:
+    """Issue 17: with the study's storage down when a trial ended, the study kept it RUNNING, and the next
+    --sweep-resume skipped it as another session's: a trial that had passed vanished from the report. Its
+    stored result is reused, and the study hears it then."""
+    import optuna
+
+    pytester.makepyfile(model=MODEL)
+    pytester.makeconftest(STORAGE_DOWN)
+    pytester.makefile(".yaml", sweep_b=BAYES)
+    first = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sweep-heartbeat", "1")
+    first.assert_outcomes(passed=4)
+    first.stdout.fnmatch_lines(["*could not hear how trial:1 ended: the database went away*"])
+    (pytester.path / "conftest.py").unlink()
+    time.sleep(3.5)  # the first session's beats stopped with it
+    result = pytester.runpytest("-p", "no:cacheprovider", "--sweep-resume", "--sweep-heartbeat", "1")
+    result.assert_outcomes(deselected=4)
+    result.stdout.fnmatch_lines(["b: 4 trials: 4 passed (4 resumed)*"])
+    journal = str(pytester.path / "reports" / "optuna.journal")
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(journal))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    trials = optuna.load_study(study_name=summary.study_name, storage=storage).trials
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 4  # the study heard it at last

@@ -158,6 +158,8 @@ class BayesSearch(SearchMethod):
                     user_attrs={TRIAL_ATTR: {"slot": slot.id, "session": self.settings.session}},
                 )
             )
+        elif (unsure := self._trial_of(study, slot)) is not None and self._left_by_the_dead(study, unsure):
+            study.tell(unsure.number, values, state=state, skip_if_finished=True)  # a stored result, reused
 
     def close(self) -> None:
         """Trials still running here when the session ends were interrupted: they failed."""
@@ -168,13 +170,20 @@ class BayesSearch(SearchMethod):
             self._heartbeat.stop()
 
     def resumable(self, slot: Slot) -> dict[str, Any] | None:
-        """With ``--sweep-resume``: the parameters of the slot's finished trial in the continued study."""
+        """With ``--sweep-resume``: the parameters of the slot's finished trial in the continued study.
+
+        Also of a trial a dead session left running: its result may be stored though the study never heard it
+        (the storage was down when it ended); if so it is reused, and `finish` tells the study.
+        """
         if not self.settings.resume:
             return None
-        trial = self._trial_of(self.study(), slot)
-        if trial is None or trial.state != self.optuna.trial.TrialState.COMPLETE:
+        study = self.study()
+        trial = self._trial_of(study, slot)
+        if trial is None:
             return None
-        return self._values(trial.params)
+        if trial.state == self.optuna.trial.TrialState.COMPLETE or self._left_by_the_dead(study, trial):
+            return self._values(trial.params)
+        return None
 
     # -- the study
 
