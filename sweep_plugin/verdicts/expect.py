@@ -82,12 +82,19 @@ def _where(spec: SweepSpec, line: int | None) -> str:
 
 
 def missed_expectations(
-    spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
+    spec: SweepSpec,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    baseline: Mapping[str, float],
+    missing: list[Unreported] | None = None,
 ) -> list[str]:
-    """A line per metric the trial did not report, then per missed ``expect`` (``f.yaml:7: acc >= 0.75: acc = 0.5``)."""
+    """A line per metric the trial did not report, then per missed ``expect`` (``f.yaml:7: acc >= 0.75: acc = 0.5``).
+
+    ``missing`` is `unreported`'s answer where the caller has it already.
+    """
     scopes = expectation_scopes(spec, params, metrics, baseline)
     names = flat_names(scopes)
-    missing = unreported(spec, params, metrics)
+    missing = unreported(spec, params, metrics) if missing is None else missing
     missed = [entry.line(metrics, scopes["param"]) for entry in missing]
     absent = {entry.name for entry in missing}
     for check in spec.expect:
@@ -118,6 +125,7 @@ def check_expectations(
     spec: SweepSpec, params: Mapping[str, Any], metrics: Mapping[str, float], baseline: Mapping[str, float]
 ) -> None:
     """Raise `ExpectationFailed` listing every metric the trial did not report and every ``expect`` it missed."""
-    missed = missed_expectations(spec, params, metrics, baseline)
+    missing = unreported(spec, params, metrics)
+    missed = missed_expectations(spec, params, metrics, baseline, missing)
     if missed:
-        raise ExpectationFailed(missed, params, unreported=unreported(spec, params, metrics))
+        raise ExpectationFailed(missed, params, unreported=missing)
