@@ -20,7 +20,7 @@ import functools
 from collections.abc import Iterator
 
 import pytest
-from postgres import postgres_url  # noqa: F401 - a fixture for the tests that need a server
+from postgres import postgres_server, postgres_url  # noqa: F401 - fixtures for the tests that need a server
 
 SESSION_OPTIONS = "-p no:hypothesispytest -p no:hydra_pytest"
 

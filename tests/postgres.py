@@ -9,6 +9,7 @@ say why.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -47,26 +48,57 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+class PostgresServer:
+    """A PostgreSQL server of its own, in a temporary folder on a free port: started, stopped, started again."""
+
+    def __init__(self) -> None:
+        binaries = server_binaries()
+        if binaries is None:
+            pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql); .ci/run installs it")
+        pytest.importorskip("psycopg", reason="needs psycopg (pip install psycopg[binary]), in the [dev] extras")
+        self.binaries = binaries
+        self.folder = Path(tempfile.mkdtemp(prefix="sweep-pg-"))
+        self.data = self.folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
+
+    def start(self) -> PostgresServer:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, binary: str, *args: str) -> None:
+        argv = _as_server_user([str(self.binaries / binary), *args])
+        subprocess.run(argv, check=True, capture_output=True, text=True, timeout=120)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a fresh PostgreSQL server (database ``postgres``, trust auth on 127.0.0.1)."""
-    binaries = server_binaries()
-    if binaries is None:
-        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql); .ci/run installs it")
-    pytest.importorskip("psycopg", reason="needs psycopg (pip install psycopg[binary]), in the [dev] extras")
-    folder = Path(tempfile.mkdtemp(prefix="sweep-pg-"))
-    data = folder / "data"
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    port = _free_port()
-    run = lambda *argv: subprocess.run(  # noqa: E731
-        _as_server_user(list(argv)), check=True, capture_output=True, text=True, timeout=120
-    )
-    run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
+    server = PostgresServer().start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
+        server.remove()
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the test's own, started, which the test may stop and start again."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
+        server.remove()

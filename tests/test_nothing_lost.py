@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
+from postgres import PostgresServer
 
 from sweep_plugin.cli import main
 
@@ -179,3 +183,54 @@ def test_a_trial_that_passed_while_the_storage_was_down_stays_in_the_next_report
     (summary,) = optuna.get_all_study_summaries(storage)
     trials = optuna.load_study(study_name=summary.study_name, storage=storage).trials
     assert [t.state.name for t in trials] == ["COMPLETE"] * 4  # the study heard it at last
+
+
+WAITS_FOR_THE_TEST = """
+import time
+from pathlib import Path
+
+def train(config, trial):
+    if trial.id == "trial:1":  # the test stops PostgreSQL while this trial runs
+        Path("ready").touch()
+        deadline = time.monotonic() + 60
+        while not Path("go").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return {"acc": config["x"] / 10}
+"""
+
+
+def test_a_trial_that_passed_while_postgresql_was_stopped_stays_in_the_next_report(
+    pytester: pytest.Pytester, postgres_server: PostgresServer
+) -> None:
+    """Issue 17, on a real server: PostgreSQL stopped while trial:1 ran, so the study never heard it passed;
+    the next --sweep-resume reuses its stored result, tells the study, and runs only what never ran."""
+    import optuna
+
+    pytester.makepyfile(model=WAITS_FOR_THE_TEST)
+    pytester.makefile(".yaml", sweep_b=BAYES)
+    args = ("-p", "no:cacheprovider", "--sweep-storage", postgres_server.url, "--sweep-heartbeat", "1")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args], cwd=pytester.path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not (pytester.path / "ready").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    postgres_server.stop()
+    (pytester.path / "go").touch()
+    output = first.communicate(timeout=120)[0]
+    assert "INTERNALERROR" not in output, output
+    assert "could not hear how trial:1 ended" in output, output
+    postgres_server.start()
+    time.sleep(3.5)  # the first session's beats have stopped
+    result = pytester.runpytest(*args, "--sweep-resume")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["b: 4 trials: 4 passed (2 resumed)*"])  # trial:0, and trial:1 from the store
+    storage = optuna.storages.RDBStorage(postgres_server.url)
+    try:
+        (summary,) = optuna.get_all_study_summaries(storage, False)
+        trials = optuna.load_study(study_name=summary.study_name, storage=storage).trials
+        completed = sorted(t.user_attrs["sweep"]["slot"] for t in trials if t.state.name == "COMPLETE")
+    finally:
+        storage.engine.dispose()
+    assert completed == ["trial:0", "trial:1", "trial:2", "trial:3"]
