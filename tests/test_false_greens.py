@@ -156,14 +156,22 @@ def test_a_baseline_that_cannot_be_read_is_an_error_not_no_baseline(
     assert started(project) == 0 and "INTERNALERROR" not in result.stderr.str()
 
 
-def test_a_baseline_of_another_sweep_fails_the_regression_gate(project: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("held", "problem"),
+    [
+        ("other,x:1-seed:0", "the baseline holds no trial of sweep 'g' (it holds 'other')"),
+        ("g,x:7-seed:0", "the baseline holds none of sweep 'g''s configurations: is it this sweep's?"),
+    ],
+    ids=["another-sweep", "other-configurations"],
+)
+def test_a_baseline_of_another_sweep_fails_the_regression_gate(
+    project: pytest.Pytester, held: str, problem: str
+) -> None:
     project.makefile(".yaml", sweep_g=GATED)
-    (project.path / "baseline.csv").write_text(
-        "sweep,trial,nodeid,outcome,metrics.acc\nother,x:1-seed:0,n,passed,0.9\nother,x:1-seed:1,n,passed,0.9\n"
-    )
+    (project.path / "baseline.csv").write_text(f"sweep,trial,nodeid,outcome,metrics.acc\n{held},n,passed,0.9\n")
     result = project.runpytest("-p", "no:cacheprovider", "--sweep-baseline", "baseline.csv")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["regression: the baseline holds no trial of sweep 'g' (it holds 'other')"])
+    result.stdout.fnmatch_lines([f"regression: {problem}"])
     result.assert_outcomes(passed=6, failed=2)  # both gates
 
 

@@ -263,8 +263,12 @@ def _regression_checks(
         return {name: CheckResult(check, False, foreign) for name in groups}
     checks: dict[str, CheckResult] = {}
     sides: dict[str, Sides] = {}
+    befores = {name: _baseline_repeats(spec.name, rows, rule.metric.name, baseline) for name, rows in groups.items()}
+    if groups and not any(befores.values()):  # not one configuration to compare: no gate passes by it
+        none = f"the baseline holds none of sweep {spec.name!r}'s configurations: is it this sweep's?"
+        return {name: CheckResult(check, False, none) for name in groups}
     for name, repeats in groups.items():
-        before = _baseline_repeats(spec.name, repeats, rule.metric.name, baseline)
+        before = befores[name]
         now = {record["params"].get("seed"): record["metrics"].get(rule.metric.name) for record in repeats}
         problem = _sides_problem(rule.metric.name, now, before)
         if problem is not None:
