@@ -196,6 +196,8 @@ def test_placeholders_config_file_env_and_interpreter_reach_the_program(tool: py
     assert seen["executable"] == sys.executable
     expected = {"name": "my run", "model": {"layers": [16, 32], "kind": "mlp"}, "training": {"lr": 0.001}, "seed": 1}
     assert seen["config"] == expected == json.loads(config_file.read_text())
+    token = seen["env"].pop("SWEEP_TRIAL_TOKEN")  # a run of its own: processes it starts carry it
+    assert len(token) == 32
     assert seen["env"] == {
         "SWEEP_METRICS_FILE": str(folder / "metrics.jsonl"),
         "SWEEP_TRIAL_DIR": str(folder),

@@ -117,9 +117,12 @@ class PlannedSearch(SearchMethod):
         super().__init__(spec)
         self.settings = settings or SearchSettings()
 
-    @abstractmethod
-    def size(self) -> tuple[int, str]:
-        """How many configurations the sweep considers, before any is built, and how that number comes about."""
+    def size(self) -> tuple[int, str] | None:
+        """How many configurations the sweep considers, before any is built, and how that number comes about.
+
+        None where a method cannot tell before it builds them: then its points are counted once built.
+        """
+        return None
 
     @abstractmethod
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
@@ -128,10 +131,12 @@ class PlannedSearch(SearchMethod):
     def plan(self) -> TrialPlan:
         spec = self.spec
         check_constraint_names(spec)
-        count, how = self.size()
-        how += f" x {spec.repeat} repeats" if spec.repeat > 1 else ""
-        check_size(count * spec.repeat, how, self.settings, "parameters" if spec.method == "grid" else "trials")
+        size = self.size()
+        if size is not None:
+            self._check_size(*size)
         points, notes = self.points(constraint_filter(spec))
+        if size is None:
+            self._check_size(len(points), "its points")
         if spec.repeat > 1:
             points = [{**point, "seed": seed} for point in points for seed in range(spec.repeat)]
         ids = trial_ids(points, spec.varying)
@@ -141,6 +146,11 @@ class PlannedSearch(SearchMethod):
             for trial_id, folder, point in zip(ids, folders, points, strict=True)
         ]
         return TrialPlan(slots, notes)
+
+    def _check_size(self, count: int, how: str) -> None:
+        spec = self.spec
+        how += f" x {spec.repeat} repeats" if spec.repeat > 1 else ""
+        check_size(count * spec.repeat, how, self.settings, "parameters" if spec.method == "grid" else "trials")
 
 
 def check_size(count: int, how: str, settings: SearchSettings, key: str) -> None:

@@ -15,7 +15,7 @@ from .base import PlannedSearch
 class GridSearch(PlannedSearch):
     """The cartesian product of the value lists; constraints drop points."""
 
-    def size(self) -> tuple[int, str]:
+    def size(self) -> tuple[int, str] | None:
         lengths = [len(values) for values in grid_axes(self.spec.spaces).values()]
         return math.prod(lengths), " x ".join(map(str, lengths)) + " grid points"
 

@@ -27,7 +27,7 @@ class SampledSearch(PlannedSearch):
         super().__init__(spec, settings)
         self.count = budget(spec, self.settings)
 
-    def size(self) -> tuple[int, str]:
+    def size(self) -> tuple[int, str] | None:
         return self.count, "the trial budget"
 
     def points(self, accept: Callable[[Point], bool]) -> tuple[list[Point], tuple[str, ...]]:
