@@ -102,11 +102,35 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile 
         return None
     context = sweep_context(parent.config)
     if not context.settings.is_sweep_file(file_path.name) and not parent.session.isinitpath(file_path):
+        _note_if_a_sweep(file_path, parent.config)
         return None
     from .collection import SweepFile
 
     activate(parent.config)
     return SweepFile.from_parent(parent, path=file_path, settings=context.settings, notes=context.notes)
+
+
+def _note_if_a_sweep(file_path: Path, config: pytest.Config) -> None:
+    """A YAML file the sweep patterns skip that looks like a sweep is mentioned, once: it would be invisible.
+
+    Most YAML files (configs, workflows) never say ``parameters``: they cost a read and import nothing.
+    """
+    try:
+        if file_path.stat().st_size > 256 * 1024 or b"parameters" not in file_path.read_bytes():
+            return
+    except OSError:
+        return
+    from .spec.sniff import uncollected_sweep
+
+    keys = uncollected_sweep(file_path)
+    if keys is None:
+        return
+    activate(config)
+    shown = os.path.relpath(file_path, config.rootpath)
+    sweep_context(config).notes.append(
+        f"not collected: {shown} looks like a sweep file ({', '.join(keys)}): rename it sweep_{file_path.name}"
+        " or add it to sweep_files, or name it on the command line"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

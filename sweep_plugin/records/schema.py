@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypedDict
 
@@ -91,9 +91,18 @@ class Metric:
 
     name: str
     goal: Goal = DEFAULT_GOAL
+    is_guess: bool = field(default=False, compare=False)  # nothing declared it: named and aimed by `guessed`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "goal", Goal(self.goal))  # ``Metric("acc", "maximize")`` reads as it should
+
+    @property
+    def guess_note(self) -> str:
+        """Why a guessed metric is the one, for the reader of "best": ``guessed: no metric declared; …``."""
+        if not self.is_guess:
+            return ""
+        why = "reads as a loss, error or cost" if self.goal is Goal.MINIMIZE else "reads as no loss, error or cost"
+        return f"guessed: no metric declared; {self.name}, the first reported, {self.goal.value}d as its name {why}"
 
     def better(self, value: float, than: float) -> bool:
         """Whether ``value`` beats ``than`` under this goal."""
@@ -105,7 +114,7 @@ class Metric:
     @classmethod
     def guessed(cls, name: str) -> Metric:
         """A metric no sweep declares, with its goal guessed from its name (`Goal.guess`)."""
-        return cls(name, Goal.guess(name))
+        return cls(name, Goal.guess(name), is_guess=True)
 
     @classmethod
     def from_field(cls, value: Any) -> Metric | None:

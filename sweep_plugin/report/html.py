@@ -160,7 +160,8 @@ def _best_text(data: SweepData) -> str:
     if data.best is None:
         return f'<span class="muted">no finished trial with {escape(data.metric.name)}</span>'
     value, rec = data.best
-    return f"<code>{escape(str(rec['trial']))}</code> {escape(data.metric.name)}=<b>{value:.6g}</b>"
+    guess = f' <span class="muted">({escape(data.metric.guess_note)})</span>' if data.metric.is_guess else ""
+    return f"<code>{escape(str(rec['trial']))}</code> {escape(data.metric.name)}=<b>{value:.6g}</b>{guess}"
 
 
 def _overview(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]]) -> str:

@@ -191,6 +191,8 @@ def best_document(
             "config": rec["config"],
         }
     )
+    if metric.is_guess:
+        document["guessed"] = metric.guess_note
     if front:
         fields = ("trial", "nodeid", "metrics", "params")
         document["pareto_front"] = plain([{key: r[key] for key in fields} for r in front])

@@ -41,6 +41,7 @@ def _sweep_line(sweep: Sweep, label: str) -> str:
     best = best_record(sweep.records, metric)
     if best is not None and metric is not None:
         line += f"; best {best[1]['trial']} {metric.name}={best[0]:.4g}"
+        line += f" ({metric.guess_note})" if metric.is_guess else ""
     elif metric is not None:
         line += f"; no finished trial with {metric.name}"
     objectives = sweep_objectives(sweep.records)

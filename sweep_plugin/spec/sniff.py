@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 SNIFF_BYTES = 256 * 1024  # files above this are sniffed before they are loaded
 MAX_SWEEP_BYTES = 1024 * 1024  # a sweep file above this is refused: it is a data file named like one
 MAX_FLOW_EVENTS = 10_000  # parser events read from a flow-style document before giving up on finding a key
@@ -41,6 +39,8 @@ def top_level_keys(path: Path) -> set[str]:
 
 def _flow_keys(path: Path) -> set[str]:
     """The top-level keys of a flow-style document (``{method: grid, ...}``), from the parser's first events."""
+    import yaml
+
     keys: set[str] = set()
     depth, want_key = 0, True
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,3 +66,19 @@ def _flow_keys(path: Path) -> set[str]:
         except yaml.YAMLError:
             pass  # what was read so far tells
     return keys
+
+
+def uncollected_sweep(path: Path) -> list[str] | None:
+    """The keys that make a file the sweep patterns skip look like a sweep (ours or W&B's), or None.
+
+    Stricter than `is_sweep`: ``parameters`` beside what runs or judges it, so a workflow or a Hydra config
+    is never taken for one; a file over `SNIFF_BYTES` is no sweep file.
+    """
+    try:
+        if path.stat().st_size > SNIFF_BYTES:
+            return None
+        keys = top_level_keys(path)
+    except OSError:
+        return None
+    beside = sorted(keys & {"method", "experiment", "command", "program", "metric"})
+    return ["parameters", *beside] if "parameters" in keys and beside else None
