@@ -70,8 +70,16 @@ def test_page_is_self_contained_and_escaped(index: Path) -> None:
     assert page.count('src="data:image/png;base64,') >= 6
     assert "grid &lt;&amp;&gt; &quot;quoted&quot;" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    for part in ("Best trial", "Top 10 by acc", "Trials that did not pass (5)", "tipping point", "acc &gt;= 0.65"):
+    for part in ("Best trial", "Top 10 by acc", "5 trials did not pass", "tipping point", "acc &gt;= 0.65"):
         assert part in page
+
+
+def test_the_failures_come_first(index: Path) -> None:
+    """Issue 18, point 3: the trials that did not pass, with their messages, before the overview and any plot."""
+    page = index.read_text()
+    failures = page.index('<h2 id="failures">Failures</h2>')
+    assert failures < page.index("<th>sweep</th><th>file</th>") < page.index('src="data:image/png')
+    assert page.index("acc &gt;= 0.65", failures) < page.index('src="data:image/png')  # the missed expect
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")

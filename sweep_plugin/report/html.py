@@ -38,6 +38,8 @@ h3 { font-size:15px; margin:22px 0 8px; color:#37474f; }
 a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:underline; }
 .muted { color:var(--muted); font-size:12.5px; }
 .card { background:white; border:1px solid var(--line); border-radius:8px; padding:14px 16px; margin:10px 0; }
+.failures { border-left:4px solid #c62828; } .failures h2 { margin:0; padding:0; border:none; }
+.failures h3 { margin:12px 0 6px; }
 table { border-collapse:collapse; background:white; font-size:13px; margin:6px 0; }
 th, td { padding:4px 10px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 th { background:#f1f3f4; font-weight:600; white-space:nowrap; }
@@ -87,6 +89,7 @@ def render_index(
     if not sweeps:
         parts.append('<div class="card">No sweep trials were recorded.</div>')
     else:
+        parts.append(_failures(sweeps, gates))  # first: what needs fixing, before any plot
         parts.append(_overview(sweeps))
         parts.append(_gates(gates, gate_images or {}))
         parts.append(_trends(*trends))
@@ -190,7 +193,6 @@ def _section(data: SweepData, images: Mapping[str, bytes]) -> str:
         _plots(images),
         _analysis_table(data),
         _stats_details(data),
-        _problems(data),
     ]
     return "\n".join(p for p in parts if p)
 
@@ -286,8 +288,29 @@ def _stats_details(data: SweepData) -> str:
     return f'<details>{summary}<div class="scroll">{table}</div></details>'
 
 
+def _failures(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]], gates: Sequence[Mapping[str, Any]]) -> str:
+    """The first thing on the page: the trials that failed, errored, crashed or timed out, with their messages
+    (the missed ``expect``, the tail of stderr), then the failed gates; nothing when all passed."""
+    tables = [table for data, _ in sweeps if (table := _problems(data))]
+    failed_gates = [gate for gate in gates if gate.get("outcome") == Outcome.FAILED]
+    if failed_gates:
+        items = "".join(
+            f"<li><code>{escape(str(gate.get('nodeid')))}</code>: {escape(_first_line(gate.get('message')))}</li>"
+            for gate in failed_gates
+        )
+        tables.append(f'<h3>Failed gates ({len(failed_gates)}): <a href="#gates">details</a></h3><ul>{items}</ul>')
+    if not tables:
+        return ""
+    return '<div class="card failures"><h2 id="failures">Failures</h2>' + "\n".join(tables) + "</div>"
+
+
+def _first_line(text: object) -> str:
+    lines = str(text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
 def _problems(data: SweepData) -> str:
-    bad = [rec for rec in data.sweep.records if rec["outcome"] not in (Outcome.PASSED, Outcome.SKIPPED)]
+    bad = [rec for rec in data.sweep.records if rec["outcome"] not in (Outcome.PASSED, Outcome.SKIPPED, Outcome.PRUNED)]
     bad.sort(key=lambda rec: _SEVERITY.get(rec["outcome"], 0))  # stable: test order within an outcome
     if not bad:
         return ""
@@ -296,7 +319,8 @@ def _problems(data: SweepData) -> str:
         f'<div class="muted">and {len(bad) - MAX_PROBLEMS} more in trials.csv</div>' if len(bad) > MAX_PROBLEMS else ""
     )
     head = "<tr><th>trial</th><th>outcome</th><th>message</th></tr>"
-    title = f"<h3>Trials that did not pass ({len(bad)})</h3>"
+    where = f'<a href="#{escape(data.sweep.folder)}">{escape(data.sweep.name)}</a>'
+    title = f"<h3>{where}: {len(bad)} trial{_s(len(bad))} did not pass</h3>"
     return f'{title}<div class="scroll"><table>{head}{"".join(items)}</table></div>{more}'
 
 
