@@ -52,6 +52,9 @@ def test_show_prints_outcomes_best_top_importance_and_failures(
     assert "parameter importance" in out and "lr" in out
     assert "ERROR    lr:0.5-hidden:16  RuntimeError: diverged at step 3" in out
     assert "other" in out
+    # Issue 18, point 3: failures first, then the best, and the top table says each trial's outcome.
+    assert out.index("ERROR    lr:0.5-hidden:16") < out.index("best lr:0.1-hidden:32") < out.index("top 4 by acc")
+    assert "outcome" in out.split("top 4 by acc")[1].splitlines()[2]
 
 
 def test_show_one_sweep_as_json(report: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,6 +90,9 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
 
     if not summary["sweeps"]:
         console.print(f"no sweep trials in {summary['report']}")
+    failed_gates = any(gate.get("outcome") == "failed" for gate in summary["gates"])
+    if failed_gates:  # failures first: the gates that failed before any sweep's table
+        console.print(_gates_table(summary["gates"], Table))
     for sweep in summary["sweeps"]:
         outcomes = Text("  ").join(
             Text(f"{count} {outcome}", style=OUTCOME_STYLES.get(outcome, ""))
@@ -98,6 +101,12 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
         head = Text.assemble((sweep["name"], "bold"), f"  {sweep['file']}  {sweep['trials']} trials  ", outcomes)
         metric = sweep["metric"]
         parts: list[Any] = [head]
+        for problem in sweep["problems"][:TOP_N]:  # failures first, with their messages
+            style = OUTCOME_STYLES.get(problem["outcome"], "")
+            first = problem["message"].strip().splitlines()[0] if problem["message"].strip() else ""
+            parts.append(Text.assemble((f"{problem['outcome'].upper():8}", style), f" {problem['trial']}  {first}"))
+        if len(sweep["problems"]) > TOP_N:
+            parts.append(Text(f"... and {len(sweep['problems']) - TOP_N} more", style="grey50"))
         if sweep["best"] and metric:
             best = sweep["best"]
             parts.append(
@@ -107,14 +116,8 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
             parts.append(_top_table(sweep, metric, Table))
         if sweep["importance"]:
             parts.append(_importance_table(sweep["importance"], Table))
-        for problem in sweep["problems"][:TOP_N]:
-            style = OUTCOME_STYLES.get(problem["outcome"], "")
-            first = problem["message"].strip().splitlines()[0] if problem["message"].strip() else ""
-            parts.append(Text.assemble((f"{problem['outcome'].upper():8}", style), f" {problem['trial']}  {first}"))
-        if len(sweep["problems"]) > TOP_N:
-            parts.append(Text(f"... and {len(sweep['problems']) - TOP_N} more", style="grey50"))
         console.print(Panel(Group(*parts), expand=True))
-    if summary["gates"]:
+    if summary["gates"] and not failed_gates:
         console.print(_gates_table(summary["gates"], Table))
 
 
@@ -124,12 +127,14 @@ def _top_table(sweep: Mapping[str, Any], metric: Mapping[str, Any], table_type: 
     table = table_type(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("trial", overflow="fold")
+    table.add_column("outcome")
     table.add_column(escape(metric["name"]), justify="right")
     for name in params:
         table.add_column(escape(name), justify="right")
     for rank, trial in enumerate(sweep["top"], 1):
         cells = [escape(_cell(trial["params"].get(p))) for p in params]
-        table.add_row(str(rank), escape(trial["trial"]), f"{trial['value']:.6g}", *cells)
+        outcome = f"[{OUTCOME_STYLES.get(trial['outcome'], '')}]{escape(trial['outcome'])}[/]"
+        table.add_row(str(rank), escape(trial["trial"]), outcome, f"{trial['value']:.6g}", *cells)
     return table
 
 
