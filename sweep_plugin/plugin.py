@@ -116,7 +116,7 @@ def _note_if_a_sweep(file_path: Path, config: pytest.Config) -> None:
     Most YAML files (configs, workflows) never say ``parameters``: they cost a read and import nothing.
     """
     try:
-        if file_path.stat().st_size > 256 * 1024 or b"parameters" not in file_path.read_bytes():
+        if file_path.stat().st_size > 256 * 1024 or b"parameters" not in file_path.read_bytes():  # (SNIFF_BYTES)
             return
     except OSError:
         return
