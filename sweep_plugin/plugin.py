@@ -111,16 +111,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SweepFile 
 
 
 def _note_if_a_sweep(file_path: Path, config: pytest.Config) -> None:
-    """A YAML file the sweep patterns skip that looks like a sweep is mentioned, once: it would be invisible.
-
-    Most YAML files (configs, workflows) never say ``parameters``: they cost a read and import nothing.
-    """
-    try:
-        if file_path.stat().st_size > 256 * 1024 or b"parameters" not in file_path.read_bytes():  # (SNIFF_BYTES)
-            return
-    except OSError:
-        return
-    from .spec.sniff import uncollected_sweep
+    """A YAML file the sweep patterns skip that looks like a sweep is mentioned, once: it would be invisible."""
+    from .sniff import uncollected_sweep  # reads text only, and imports nothing of the plugin's
 
     keys = uncollected_sweep(file_path)
     if keys is None:

@@ -519,3 +519,21 @@ def test_a_sweep_file_of_megabytes_is_refused_without_loading_it(pytester: pytes
     result = pytester.runpytest(*NO_REPORT)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["sweep_x.yaml: *.* MB is too big for a sweep file (at most 1.0 MB): a data file*"])
+
+
+def test_a_project_without_sweeps_imports_nothing_it_does_not_need(pytester: pytest.Pytester) -> None:
+    """Inert: no records, store or report code (nor sqlite3, statistics) in a session that runs no trial."""
+    pytester.makepyfile(test_plain="def test_ok():\n    pass\n")
+    pytester.makefile(".yaml", config="model: {layers: 2}\nparameters: {lr: 0.1}\n")  # YAML, not a sweep
+    pytester.makeconftest(
+        """
+import sys
+def pytest_unconfigure(config):
+    loaded = sorted(name for name in sys.modules if name.startswith(("sweep_plugin.", "sqlite3", "statistics")))
+    open("imported.txt", "w").write("\\n".join(loaded))
+"""
+    )
+    pytester.runpytest_subprocess(*QUIET).assert_outcomes(passed=1)
+    loaded = (pytester.path / "imported.txt").read_text().split()
+    heavy = [name for name in loaded if name.startswith(("sqlite3", "statistics", "sweep_plugin.records"))]
+    assert heavy == [], loaded

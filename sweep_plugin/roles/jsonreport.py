@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..records import Outcome, Record, bounded
+if TYPE_CHECKING:
+    from ..records import Record
 
 PLUGIN_NAME = "sweep-json-report"
 PENDING_NAME = "sweep-json-report-pending"
@@ -100,6 +101,8 @@ def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | 
     report = getattr(plugin, "report", None)
     if report is None:
         return None
+    from ..records import bounded  # not before: a session without trials imports no records
+
     listed = {test.get("nodeid") for test in report.get("tests", ())}
     extra = [resumed_test(record) for record in resumed if record["nodeid"] not in listed]
     if extra:
@@ -110,5 +113,7 @@ def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | 
 
 def resumed_test(record: Record) -> dict[str, Any]:
     """A pytest-json-report test entry for a resumed trial: its outcome and stored record, no stages (it never ran)."""
+    from ..records import Outcome
+
     outcome = "passed" if record["outcome"] == Outcome.PASSED else "failed"
     return {"nodeid": record["nodeid"], "outcome": outcome, "resumed": True, "keywords": [], "metadata": dict(record)}

@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 from ..errors import SweepError, did_you_mean, not_utf8
 from ..expressions import Expression
 from ..records import Metric
+from ..sniff import MAX_SWEEP_BYTES, SNIFF_BYTES, top_level_keys
 from ..space import Space
 from . import fields
 from .early_terminate import parse_early_terminate
 from .model import DEFAULT_COMMAND, SWEEP_KEYS, WANDB_KEYS, Check, SweepSpec, default_name, is_sweep
 from .paths import deep_merge, inner_paths, load_config_file, set_path
 from .rules import parse_regression, parse_resources
-from .sniff import MAX_SWEEP_BYTES, SNIFF_BYTES, top_level_keys
 from .yamlio import KeyPath, LoadedYaml, load_yaml
 
 T = TypeVar("T")

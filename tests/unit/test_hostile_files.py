@@ -119,7 +119,7 @@ def test_nesting_deeper_than_a_config_is_told_without_recursion() -> None:
     ids=["block", "quoted", "list", "flow", "flow-list", "flow-nested"],
 )
 def test_the_top_level_keys_are_read_without_building_the_document(tmp_path: Path, text: str, keys: set[str]) -> None:
-    from sweep_plugin.spec.sniff import top_level_keys
+    from sweep_plugin.sniff import top_level_keys
 
     path = tmp_path / "sweep_x.yaml"
     path.write_text(text)

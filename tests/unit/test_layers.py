@@ -14,14 +14,14 @@ import sweep_plugin
 PACKAGE = Path(sweep_plugin.__file__).parent
 # The floors, from the bottom: a module may import from its own floor's rooms and the floors below.
 FLOORS: dict[str, int] = {
-    **dict.fromkeys(("errors", "ids", "trial", "settings"), 0),
+    **dict.fromkeys(("errors", "ids", "trial", "settings", "sniff"), 0),
     **dict.fromkeys(("space", "expressions", "records"), 1),
     "spec": 2,
     **dict.fromkeys(("search", "pruners", "running", "verdicts", "wandb_compat"), 3),
     **dict.fromkeys(("collection", "roles", "report"), 4),
     **dict.fromkeys(("plugin", "hookspecs", "cli", "__main__", "__init__"), 5),
 }
-PURE = ("spec", "space", "search", "verdicts", "records", "expressions", "pruners", "errors", "ids", "trial")
+PURE = ("spec", "space", "search", "verdicts", "records", "expressions", "pruners", "errors", "ids", "trial", "sniff")
 MAX_LINES = 500
 
 

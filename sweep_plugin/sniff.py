@@ -1,4 +1,5 @@
-"""Whether a big YAML file is a sweep, told from its top-level keys without building the document.
+"""Whether a YAML file is a sweep, told from its top-level keys without building the document (or importing
+the rest of the plugin: a session that runs no trial reads its YAML files with this alone).
 
 A data file that happens to match the sweep patterns (``sweep_results.yaml``
 of 14 MB) must be left alone at once, not loaded into gigabytes first. A file
@@ -72,10 +73,11 @@ def uncollected_sweep(path: Path) -> list[str] | None:
     """The keys that make a file the sweep patterns skip look like a sweep (ours or W&B's), or None.
 
     Stricter than `is_sweep`: ``parameters`` beside what runs or judges it, so a workflow or a Hydra config
-    is never taken for one; a file over `SNIFF_BYTES` is no sweep file.
+    is never taken for one; a file over `SNIFF_BYTES` is no sweep file. Most YAML files (configs, workflows)
+    never say ``parameters``: for them this is one read.
     """
     try:
-        if path.stat().st_size > SNIFF_BYTES:
+        if path.stat().st_size > SNIFF_BYTES or b"parameters" not in path.read_bytes():
             return None
         keys = top_level_keys(path)
     except OSError:
