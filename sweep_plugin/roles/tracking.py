@@ -73,14 +73,14 @@ class Tracker:
             found = self.client.get_experiment_by_name(EXPERIMENT)
             if found is None:
                 try:
-                    self._experiment = self.client.create_experiment(EXPERIMENT)
+                    made: str = self.client.create_experiment(EXPERIMENT)
+                    self._experiment = made
+                    return made
                 except Exception:  # another process made it first
                     found = self.client.get_experiment_by_name(EXPERIMENT)
                     if found is None:
                         raise
-            if found is not None:
-                self._experiment = found.experiment_id
-        assert self._experiment is not None
+            self._experiment = found.experiment_id
         return self._experiment
 
     def log_trial(self, record: Mapping[str, Any]) -> None:

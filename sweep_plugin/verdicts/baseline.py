@@ -14,6 +14,8 @@ import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ..errors import not_utf8
+
 Baseline = Mapping[tuple[str, str], Mapping[str, float]]  # (sweep, trial id) -> metrics
 MAX_FIELD = 256 * 1024 * 1024  # a trial's message may be long; csv's own limit is 128 KiB
 
@@ -32,8 +34,8 @@ def load_baseline(path: Path) -> dict[tuple[str, str], dict[str, float]]:
         raise BaselineError(f"{path} is empty: no header, no trials")
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BaselineError(f"{path} is not UTF-8 text (summary.csv is written in UTF-8)") from None
+    except UnicodeDecodeError as exc:
+        raise BaselineError(f"{path} is not UTF-8 text ({not_utf8(exc)}): summary.csv is written in UTF-8") from None
     baseline: dict[tuple[str, str], dict[str, float]] = {}
     try:
         with _large_fields():
