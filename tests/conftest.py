@@ -7,22 +7,29 @@ Two things only the session tests need, done for them alone:
   identity, so the libraries the plugin imports lazily are imported once, up
   front, before a test's first session.
 - Every session a test starts (in-process, or a ``python -m pytest``
-  subprocess) would load the third-party pytest plugins installed beside the
+  subprocess) would load every third-party pytest plugin installed beside the
   test tools: hypothesis' and hydra's import their whole libraries, seconds per
-  process. They have nothing to do in the sessions under test, so
-  ``PYTEST_ADDOPTS`` turns them off there (pytester clears the variable for
-  its runs; it is set again after it).
+  process, and others (pytest-benchmark) warn at start-up, which a test of
+  ``-W error`` would take for the plugin's fault. The sessions under test get
+  the plugin and the ones it works with, whatever else the machine has:
+  ``PYTEST_ADDOPTS`` turns the rest off there (pytester clears the variable
+  for its runs; it is set again after it).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 
 import pytest
 from postgres import postgres_server, postgres_url  # noqa: F401 - fixtures for the tests that need a server
 
-SESSION_OPTIONS = "-p no:hypothesispytest -p no:hydra_pytest"
+# The plugin and what its sessions use: xdist, timeouts, the JSON report, shards (pytest-split).
+SESSION_PLUGINS = {"sweep", "xdist", "xdist.looponfail", "timeout", "pytest_jsonreport", "metadata", "pytest-split"}
+SESSION_OPTIONS = " ".join(
+    f"-p no:{plugin.name}" for plugin in entry_points(group="pytest11") if plugin.name not in SESSION_PLUGINS
+)
 
 
 @functools.cache
