@@ -5,7 +5,7 @@ lands in pytest-json-report's per-test ``metadata`` and in the store. This
 package is pure Python: it imports no pytest.
 """
 
-from .estimate import Estimate, estimate
+from .estimate import RECENT_SESSIONS, Estimate, SessionTime, estimate, session_time
 from .outcomes import ExpectationFailed, Pruned, SlotTaken, TrialCrashed, TrialEnded, TrialError
 from .resume import Found, Wanted, find_stored
 from .schema import (
@@ -39,6 +39,7 @@ __all__ = [
     "MAX_TEXT",
     "MEMORY",
     "OUTCOMES",
+    "RECENT_SESSIONS",
     "Estimate",
     "ExpectationFailed",
     "Found",
@@ -49,6 +50,7 @@ __all__ = [
     "Pruned",
     "Record",
     "ResultStore",
+    "SessionTime",
     "SlotTaken",
     "StoreError",
     "TrialCrashed",
@@ -65,6 +67,7 @@ __all__ = [
     "make_record",
     "normalize_record",
     "parse_nodeid",
+    "session_time",
     "sweep_key",
     "unknown_identity",
 ]

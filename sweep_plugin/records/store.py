@@ -1,9 +1,11 @@
 """The result store: every finished trial, on disk before the next one starts.
 
 One SQLite file under the report folder, written by whichever process ran
-the trial. WAL mode and a busy timeout let several xdist workers and
-several pytest sessions write at once; a crash or SIGKILL loses at most
-the trials that were running.
+the trial (and after a session by the controller: what the session took,
+for the next estimate). WAL mode and a busy timeout let several xdist
+workers and several pytest sessions write at once; a crash or SIGKILL
+loses at most the trials that were running. Tables are created if missing,
+so a store an older version wrote opens and gains the new ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from .estimate import SessionTime
 from .schema import FINISHED, Record
 
 BUSY_TIMEOUT_MS = 60_000
@@ -41,6 +44,17 @@ CREATE TABLE IF NOT EXISTS steps (
     value REAL NOT NULL,
     PRIMARY KEY (session, sweep, step, trial)
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    session TEXT PRIMARY KEY,
+    finished_at REAL NOT NULL,
+    wall_s REAL NOT NULL,
+    trials INTEGER NOT NULL,
+    workers INTEGER NOT NULL,
+    trial_s REAL NOT NULL,
+    longest_s REAL NOT NULL,
+    report INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (report, finished_at);
 """
 
 
@@ -172,6 +186,26 @@ class ResultStore:
                 (session, sweep, step, exclude),
             )
             return [value for (value,) in rows]
+
+    def put_session(self, session: str, took: SessionTime) -> None:
+        """Keep what a finished session took, for the estimates of the sessions after it."""
+        row = (session, time.time(), took.wall_s, took.trials, took.workers, took.trial_s, took.longest_s, took.report)
+        with self._guard() as connection:
+            connection.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def sessions(self, before: float, report: bool, last: int) -> list[SessionTime]:
+        """The ``last`` sessions that finished before ``before`` and wrote a report or not as ``report`` says,
+        newest first."""
+        with self._guard() as connection:
+            rows = connection.execute(
+                "SELECT wall_s, trials, workers, trial_s, longest_s FROM sessions"
+                " WHERE report = ? AND finished_at < ? ORDER BY finished_at DESC LIMIT ?",
+                (report, before, last),
+            )
+            return [
+                SessionTime(wall, trials, workers, trial_s, longest, report)
+                for wall, trials, workers, trial_s, longest in rows
+            ]
 
     def close(self) -> None:
         if self._connection is not None:

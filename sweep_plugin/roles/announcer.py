@@ -1,10 +1,11 @@
 """`Announcer`: what collection tells the user, on the process that gathers results.
 
-What constraints removed, what resume reused, and how long the selected
-trials should take (from the store's durations of earlier runs). Without
-xdist that is said after collection; under xdist the workers collect, so
-the estimate comes when the first one has, and the notes at the end (the
-first worker that ends hands them over: `TrialLog.pytest_testnodedown`).
+What constraints removed, what resume reused, and how long the session
+should take (from the store's durations of earlier trials and the overhead
+earlier sessions measured). Without xdist that is said after collection;
+under xdist the workers collect, so the estimate comes when the first one
+has, and the notes at the end (the first worker that ends hands them over:
+`TrialLog.pytest_testnodedown`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from ..collection import case_of
-from ..records import ResultStore, StoreError, estimate
+from ..records import RECENT_SESSIONS, ResultStore, StoreError, estimate
 from .context import SweepContext
 from .session import TrialsFound
 
@@ -29,6 +30,7 @@ class Announcer:
         self.shown = 0  # notes printed at collection
         self.collected: list[str] = []  # this process's trials, without xdist
         self.estimated = False
+        self.workers = 1  # xdist's real workers, once the first has collected
 
     @property
     def unshown(self) -> list[str]:
@@ -53,24 +55,28 @@ class Announcer:
         if files:
             self.found.now()
         trials = [nodeid for nodeid in ids if "[" in nodeid and nodeid.partition("::")[0] in files]
-        workers = int(getattr(node, "workerinput", {}).get("workercount", 1))
+        workers = self.workers = int(getattr(node, "workerinput", {}).get("workercount", 1))
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         for line in self._estimate(trials, workers):
             if reporter is not None:
                 reporter.write_line(line)
 
     def _estimate(self, trials: list[str], workers: int) -> list[str]:
-        """The line saying how long ``trials`` should take, if the store knows earlier runs of them."""
+        """The line saying how long ``trials`` and the session should take, if the store knows earlier runs of them.
+
+        The overhead is that of recent sessions that wrote a report, or not, as this one will.
+        """
         self.estimated = True
-        settings = self.context.settings
+        settings, started = self.context.settings, self.context.run.started
         if not trials or not settings.store or not settings.store_path.exists():
             return []
         store = ResultStore(settings.store_path)
         try:
-            durations = store.durations(trials, before=self.context.run.started)
+            durations = store.durations(trials, before=started)
+            sessions = store.sessions(before=started, report=settings.report, last=RECENT_SESSIONS)
         except StoreError:
             return []
         finally:
             store.close()
-        found = estimate(trials, durations, workers)
+        found = estimate(trials, durations, workers, [session.overhead for session in sessions])
         return [found.line()] if found else []

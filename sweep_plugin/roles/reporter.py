@@ -4,17 +4,19 @@ Also after a failed or interrupted session. The final records go to the
 ``pytest_sweep_finish`` hook (the plugin's own implementation fails the
 trials dead workers left running in adaptive sweeps' studies), then to the
 report files and MLflow; what the plugin could not read or write is said
-once, in the warnings summary, and never fails the session.
+once, in the warnings summary, and never fails the session. Last, what the
+session took is kept in the store, for the next session's estimate.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from ..errors import warn_about
-from ..records import Outcome, Record
+from ..records import Outcome, Record, ResultStore, StoreError, session_time
 from . import jsonreport
 from .announcer import Announcer
 from .context import SweepContext
@@ -54,6 +56,7 @@ class Reporter:
         if self.final and self.context.settings.report:
             self._write_report(session)
         self._finish_tracking()
+        self._keep_session_time(session)
         for problem in self.problems:  # each said once, in the warnings summary
             warn_about(self.context.settings.report_dir, problem)
 
@@ -89,6 +92,31 @@ class Reporter:
             tracker.finish(self.final, self.context.settings.report_dir if self.index_written else None)
         except TrackingFailed as exc:
             self.problems.append(str(exc))
+
+    def _keep_session_time(self, session: pytest.Session) -> None:
+        """Store the session's wall time and its trials' durations, so later estimates include its overhead.
+
+        Only a session that ran to its end counts: an interrupted one stopped anywhere, and
+        ``--collect-only`` ran nothing. Resumed sessions count (their reused trials are not in the
+        trials' time; the start-up, collection and report are there as in any session), and
+        ``--sweep-no-report`` ones too, marked as such: an estimate uses only the sessions that
+        wrote a report, or not, as it will. A store that cannot be written is left quiet: only the
+        next estimate misses the figure, and the workers warn when it fails the trials' records.
+        """
+        settings = self.context.settings
+        ended = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if not (settings.store and self.final and ended) or self.config.option.collectonly:
+            return
+        ran = [record["duration_s"] for record in self.final if not record.get("resumed")]
+        durations = [float(seconds) for seconds in ran if seconds is not None]
+        took = session_time(time.time() - self.context.run.started, durations, self.announcer.workers, settings.report)
+        store = ResultStore(settings.store_path)
+        try:
+            store.put_session(self.context.run.session, took)
+        except StoreError:
+            pass
+        finally:
+            store.close()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Notes not shown at collection (xdist), and one line per sweep."""

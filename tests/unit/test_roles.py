@@ -10,13 +10,13 @@ from typing import Any, cast
 
 import pytest
 
-from sweep_plugin.records import Outcome, Record, ResultStore, make_record, unknown_identity
+from sweep_plugin.records import Outcome, Record, ResultStore, make_record, session_time, unknown_identity
 from sweep_plugin.roles.announcer import Announcer
 from sweep_plugin.roles.context import SweepContext
-from sweep_plugin.roles.gatekeeper import GateFailed, gate_reports
+from sweep_plugin.roles.gatekeeper import GateFailed, Gatekeeper, gate_reports
 from sweep_plugin.roles.gathering import TrialLog
 from sweep_plugin.roles.interrupts import DeferredInterrupts, SigtermAsInterrupt
-from sweep_plugin.roles.reporter import _count_resumed_in_exit_status
+from sweep_plugin.roles.reporter import Reporter, _count_resumed_in_exit_status
 from sweep_plugin.roles.session import TrialsFound
 from sweep_plugin.settings import Run, Settings
 from sweep_plugin.verdicts import GateResult
@@ -130,7 +130,51 @@ def test_the_estimate_comes_from_earlier_runs_durations(tmp_path: Path) -> None:
     store.close()
     announcer = Announcer(config(), ctx, Found())
     announcer.collected = ["sweep_a.yaml::a[x:1]", "sweep_a.yaml::a[x:2]", "sweep_a.yaml::a[x:3]"]
-    assert announcer.pytest_report_collectionfinish() == ["sweeps: about 3 min for 3 trials on 1 worker (2 ran before)"]
+    assert announcer.pytest_report_collectionfinish() == [
+        "sweeps: about 3 min for 3 trials on 1 worker"
+        " (trials 3 min, from 2 that ran before; session overhead not known yet, left out)"
+    ]
+    store = ResultStore(ctx.settings.store_path)
+    store.put_session("earlier", session_time(150.0, [30.0, 90.0], 1, report=True))  # 30 s beyond its trials
+    store.put_session("unreported", session_time(125.0, [30.0, 90.0], 1, report=False))  # not this session's kind
+    store.close()
+    announcer = Announcer(config(), ctx, Found())
+    announcer.collected = ["sweep_a.yaml::a[x:1]", "sweep_a.yaml::a[x:2]", "sweep_a.yaml::a[x:3]"]
+    assert announcer.pytest_report_collectionfinish() == [
+        "sweeps: about 3 min 30 s for 3 trials on 1 worker"
+        " (trials 3 min, from 2 that ran before; session overhead 30 s, the last session)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exitstatus", "collectonly", "kept"),
+    [(pytest.ExitCode.TESTS_FAILED, False, True), (pytest.ExitCode.INTERRUPTED, False, False), (0, True, False)],
+)
+def test_a_session_that_ran_to_its_end_keeps_its_time_without_resumed_trials(
+    tmp_path: Path, exitstatus: int, collectonly: bool, kept: bool
+) -> None:
+    ctx = context(tmp_path)
+    ctx.run = Run("session-1", time.time() - 20)
+    found = Found()
+    announcer = Announcer(config(), ctx, found)
+    announcer.workers = 2
+    made = cast(pytest.Config, SimpleNamespace(option=SimpleNamespace(collectonly=collectonly)))
+    reporter = Reporter(made, ctx, (found, TrialLog(made, ctx, found), announcer, cast(Gatekeeper, None)), [])
+    reporter.final = [
+        record("sweep_a.yaml::a[x:1]", duration_s=4.0),
+        record("sweep_a.yaml::a[x:2]", duration_s=6.0),
+        record("sweep_a.yaml::a[x:3]", duration_s=99.0, resumed=True),  # it did not run here
+    ]
+    reporter._keep_session_time(cast(pytest.Session, SimpleNamespace(exitstatus=exitstatus)))
+    store = ResultStore(ctx.settings.store_path)
+    sessions = store.sessions(before=float("inf"), report=True, last=5)
+    store.close()
+    if not kept:
+        assert sessions == []
+        return
+    (took,) = sessions
+    assert (took.trials, took.workers, took.trial_s, took.longest_s) == (2, 2, 10.0, 6.0)
+    assert 20.0 - 6.0 <= took.overhead < 30.0 - 6.0  # the wall time since the run started, less the trials' part
 
 
 def gate(outcome: Outcome, message: str = "") -> GateResult:
