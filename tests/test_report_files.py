@@ -77,7 +77,8 @@ def test_written_files(report_dir: Path) -> None:
     names = {"trials.csv", "history.csv", "param_stats.csv", "analysis.csv", "best.yaml", "best_config.yaml"}
     assert names <= {p.name for p in sweep.iterdir()}
     pngs = {p.name for p in sweep.glob("*.png")}
-    assert {"outcomes.png", "importance.png", "heatmap.png", "curves_loss.png", "curves_val_acc.png"} <= pngs
+    assert {"outcomes.png", "heatmap.png", "curves_loss.png", "curves_val_acc.png"} <= pngs
+    assert "importance.png" not in pngs  # 4 finished trials: too few to rank (the page says so)
     assert {"val_acc_vs_training.lr.png", "val_acc_vs_model.hidden.png"} <= pngs
     assert (report_dir / "summary.csv").is_file() and (report_dir / "index.html").is_file()
     assert not list(report_dir.rglob("*.tmp"))
@@ -132,11 +133,12 @@ def test_param_stats_csv(report_dir: Path) -> None:
 
 def test_analysis_csv(report_dir: Path) -> None:
     frame = pd.read_csv(report_dir / "spirals" / "analysis.csv").set_index("parameter")
-    # SS_total 0.05; lr: between 0.04 -> eta2 0.8, eps2 (0.04 - 0.005) / 0.05 = 0.7; hidden: eta2 0.2, eps2 < 0 -> 0
+    # SS_total 0.05; lr: between 0.04 -> eta2 0.8; hidden: eta2 0.2. Four trials cannot tell lr from chance
+    # (eps2 0.7 for lr, but shuffles of four values do as well), so nothing is ranked and the file order stays.
     assert list(frame.index) == ["training.lr", "model.hidden"]
     assert frame.loc["training.lr", "eta_squared"] == pytest.approx(0.8)
     assert frame.loc["model.hidden", "eta_squared"] == pytest.approx(0.2)
-    assert list(frame["importance"]) == [pytest.approx(1.0), 0.0]
+    assert frame["importance"].isna().all() and (frame["p_value"] > 0.05).all()
     lr = frame.loc["training.lr"]
     assert (lr.scale, lr.groups, lr.best_value, lr.best_mean) == ("log", 2, 0.01, pytest.approx(0.85))
     assert (lr.tipping_from, lr.tipping_to, lr.tipping_delta) == (0.01, 0.1, pytest.approx(-0.2))

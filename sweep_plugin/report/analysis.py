@@ -19,16 +19,13 @@ Tipping point. For every numeric parameter, the two neighbouring groups
 ``tipping_from``, ``tipping_to`` and the signed change ``tipping_delta``
 (mean at ``tipping_to`` minus mean at ``tipping_from``).
 
-Importance. A one-way analysis of variance per parameter: ``eta_squared``
-is the share of the metric's variance between the parameter's groups
-(SS_between / SS_total). Because eta squared grows with the number of
-groups even for a parameter that does nothing (a seed), the ranking uses the
-bias-corrected epsilon squared, (SS_between - (k - 1) MS_within) / SS_total,
-clipped at 0 (eta squared itself when every value ran only once, which
-leaves nothing to correct with), and ``importance`` is that value divided by its sum over the
-sweep's parameters (so the shares add up to 1, or are all 0). It measures
-main effects only: interactions, and parameters that move together (as in
-random search), are not separated.
+Importance. See `importance`: one-way ANOVA for grouped parameters, Optuna's
+PED-ANOVA for sampled ones, checked against shuffles of the metric.
+``importance`` is a parameter's share, empty when no parameter stands out
+from chance (too few trials to rank); ``p_value`` says how often chance did
+as well; the ``seed`` of repeats takes no share: its ``noise_share`` is the
+variance between repeats of one configuration. ``eta_squared`` describes the
+groups of param_stats.csv (SS_between / SS_total over values or bins).
 
 Scale. A parameter's ``scale`` is what the sweep declared (``log``,
 ``linear``, ``categorical``). Without a declaration, non-numeric values are
@@ -48,15 +45,17 @@ import pandas as pd
 
 from ..records import FINISHED, Goal, Metric
 from .grouping import Sweep, best_record, pareto_front, sweep_objectives
+from .importance import MAX_GROUPS, NOISE, Importance, importance
 from .tables import history_frame, trials_frame
 
-MAX_GROUPS = 10
 STAT_COLUMNS = ["parameter", "value", "count", "mean", "std", "median", "min", "max"]
 ANALYSIS_COLUMNS = [
     "parameter",
     "scale",
     "groups",
     "importance",
+    "p_value",
+    "noise_share",
     "eta_squared",
     "best_value",
     "best_mean",
@@ -80,6 +79,7 @@ class SweepData:
     keys: dict[str, pd.Series] = field(default_factory=dict)  # group per trial in ``y``
     stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STAT_COLUMNS))
     table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ANALYSIS_COLUMNS))
+    importance: Importance = field(default_factory=lambda: Importance("anova", {}, {}, None, 0))
     best: tuple[float, Mapping[str, Any]] | None = None
     objectives: list[Metric] = field(default_factory=list)  # of a multi-objective sweep
     front: list[Mapping[str, Any]] = field(default_factory=list)  # its Pareto front
@@ -93,10 +93,10 @@ class SweepData:
         return [p for p in self.params if p in self.keys and self.keys[p].nunique() > 1]
 
     def ranked_params(self) -> list[str]:
-        """Varying parameters, most important first; ``seed`` last."""
-        importance = dict(zip(self.table["parameter"], self.table["importance"], strict=True))
+        """Varying parameters, most important first (in file order while none is ranked); ``seed`` last."""
+        shares = self.importance.shares if self.importance.ranked else {}
         order = {p: i for i, p in enumerate(self.params)}
-        return sorted(self.varying(), key=lambda p: (p == "seed", -(importance.get(p) or 0.0), order[p]))
+        return sorted(self.varying(), key=lambda p: (p == NOISE, -shares.get(p, 0.0), order[p]))
 
 
 def analyse(sweep: Sweep) -> SweepData:
@@ -120,6 +120,9 @@ def analyse(sweep: Sweep) -> SweepData:
     data.scales = {p: declared.get(p) or infer_scale(data.column(p)) for p in params}
     data.keys = {p: group_keys(data.column(p).loc[data.y.index]) for p in params}
     data.stats = param_stats(data)
+    if metric is not None:
+        columns = {p: data.column(p) for p in params}
+        data.importance = importance(data.y, columns, data.scales, metric.goal)
     data.table = param_table(data)
     return data
 
@@ -229,28 +232,25 @@ def param_stats(data: SweepData) -> pd.DataFrame:
 
 
 def param_table(data: SweepData) -> pd.DataFrame:
-    """analysis.csv: importance, best value and tipping point per parameter."""
-    rows = [_param_row(data, param) for param in data.params]
-    table = pd.DataFrame(rows, columns=ANALYSIS_COLUMNS)
-    if table.empty:
-        return table
-    table["importance"] = table["importance"].astype(float)
-    total = table["importance"].sum()
-    table["importance"] = table["importance"] / total if total > 0 else 0.0
-    return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    """analysis.csv: importance, best value and tipping point per parameter, most important first."""
+    table = pd.DataFrame([_param_row(data, param) for param in data.params], columns=ANALYSIS_COLUMNS)
+    table = table.astype({"importance": float, "p_value": float, "noise_share": float})
+    return table.sort_values("importance", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _param_row(data: SweepData, param: str) -> dict[str, Any]:
-    """One analysis row; ``importance`` holds the raw epsilon squared here."""
+    """One analysis row."""
     stats = grouped(data, param)
     keys = data.keys[param]
-    eta, eps = variance_shares(data.y.loc[keys.index], keys)
+    found = data.importance
     row: dict[str, Any] = {
         "parameter": param,
         "scale": data.scales.get(param, "linear"),
         "groups": len(stats),
-        "importance": eps,
-        "eta_squared": eta,
+        "importance": found.shares.get(param) if found.ranked else None,
+        "p_value": found.p_values.get(param),
+        "noise_share": found.noise if param == NOISE else None,
+        "eta_squared": eta_squared(data.y.loc[keys.index], keys),
     }
     if len(stats) and data.metric is not None:
         means = stats["mean"]
@@ -274,20 +274,11 @@ def _label(key: Any) -> Any:
     return key.item() if isinstance(key, np.generic) else key
 
 
-def variance_shares(y: pd.Series, keys: pd.Series) -> tuple[float, float]:
-    """(eta squared, epsilon squared clipped at 0) of ``y`` grouped by ``keys``."""
-    n = len(y)
-    if n < 2:
-        return 0.0, 0.0
-    frame = pd.DataFrame({"key": keys, "y": y})
-    groups = frame.groupby("key", observed=True)["y"].agg(["count", "mean"])
-    k = len(groups)
+def eta_squared(y: pd.Series, keys: pd.Series) -> float:
+    """SS_between / SS_total of ``y`` grouped by ``keys``: how much the groups shown differ (not a ranking)."""
     total = float(((y - y.mean()) ** 2).sum())
-    if k < 2 or total <= 0:
-        return 0.0, 0.0
+    if len(y) < 2 or total <= 0:
+        return 0.0
+    groups = pd.DataFrame({"key": keys, "y": y}).groupby("key", observed=True)["y"].agg(["count", "mean"])
     between = float((groups["count"] * (groups["mean"] - y.mean()) ** 2).sum())
-    eta = min(between / total, 1.0)
-    if n <= k:  # every value ran once: no within-group spread to correct with
-        return eta, eta
-    within_ms = (total - between) / (n - k)
-    return eta, float(np.clip((between - (k - 1) * within_ms) / total, 0.0, 1.0))
+    return min(between / total, 1.0)

@@ -20,6 +20,7 @@ from ..records import Outcome
 from .analysis import SweepData, fmt
 from .figures import OUTCOME_COLORS
 from .grouping import failed_first, gate_checks, outcome_counts, ranked
+from .importance import NOISE, Importance
 
 TOP_N = 10
 MAX_PROBLEMS = 50
@@ -249,21 +250,28 @@ def _analysis_table(data: SweepData) -> str:
     table = data.table
     if table.empty or data.metric is None or not len(data.y):
         return ""
-    rows = "".join(_analysis_row(row) for row in table.to_dict("records"))
+    found = data.importance
+    rows = "".join(_analysis_row(row, found) for row in table.to_dict("records"))
     head = (
-        "<tr><th>parameter</th><th>scale</th><th>values</th><th>importance</th><th>\u03b7\u00b2</th>"
+        "<tr><th>parameter</th><th>scale</th><th>values</th><th>importance</th>"
         f"<th>best value (mean {escape(data.metric.name)})</th><th>tipping point (change in mean)</th></tr>"
     )
-    note = (
-        '<div class="muted">Importance: share of the metric\'s variance explained by each parameter '
-        "(one-way ANOVA, bias-corrected \u03b5\u00b2, normalised). Tipping point: the neighbouring values "
-        "between which the mean metric changes most.</div>"
+    how = (
+        "share of the metric's variance between its values (one-way ANOVA, bias-corrected \u03b5\u00b2)"
+        if found.method == "anova"
+        else "how differently its values lie among the best trials than among all (Optuna's PED-ANOVA)"
     )
-    return f'<h3>Parameters</h3><div class="scroll"><table>{head}{rows}</table></div>{note}'
+    note = (
+        f'<div class="muted">Importance: {how}, as a share of all parameters\u2019; grey where chance, with the '
+        "metric shuffled across trials, does as well. Tipping point: the neighbouring values between which the "
+        "mean metric changes most.</div>"
+    )
+    said = f"<p>{escape(found.note)}.</p>" if found.note else ""
+    return f'<h3>Parameters</h3>{said}<div class="scroll"><table>{head}{rows}</table></div>{note}'
 
 
-def _analysis_row(row: Mapping[Any, Any]) -> str:
-    share = float(row["importance"] or 0.0)
+def _analysis_row(row: Mapping[Any, Any], found: Importance) -> str:
+    param = str(row["parameter"])
     best = "" if pd.isna(row.get("best_value")) else f"{escape(fmt(row['best_value']))} ({row['best_mean']:.4g})"
     tip = ""
     if not pd.isna(row.get("tipping_delta")):
@@ -271,11 +279,21 @@ def _analysis_row(row: Mapping[Any, Any]) -> str:
             f"{escape(fmt(row['tipping_from']))} \u2192 {escape(fmt(row['tipping_to']))} ({row['tipping_delta']:+.4g})"
         )
     return (
-        f"<tr><td>{escape(str(row['parameter']))}</td><td>{escape(str(row['scale']))}</td>"
-        f"<td class=num>{row['groups']}</td>"
-        f'<td class=num><span class="bar" style="width:{share * 80:.0f}px"></span> {share:.0%}</td>'
-        f"<td class=num>{row['eta_squared']:.3f}</td><td>{best}</td><td>{tip}</td></tr>"
+        f"<tr><td>{escape(param)}</td><td>{escape(str(row['scale']))}</td>"
+        f"<td class=num>{row['groups']}</td><td class=num>{_share(param, row, found)}</td>"
+        f"<td>{best}</td><td>{tip}</td></tr>"
     )
+
+
+def _share(param: str, row: Mapping[Any, Any], found: Importance) -> str:
+    """A share with its bar; the noise for ``seed``; a dash while nothing is ranked."""
+    if param == NOISE and found.noise is not None:
+        return f"noise {found.noise:.0%}"
+    if pd.isna(row.get("importance")):
+        return "\u2013"
+    share = float(row["importance"])
+    grey = "" if found.stands_out(param) else ";background:#bdbdbd"
+    return f'<span class="bar" style="width:{share * 80:.0f}px{grey}"></span> {share:.0%}'
 
 
 def _stats_details(data: SweepData) -> str:

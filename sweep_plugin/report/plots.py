@@ -1,11 +1,13 @@
-"""PNG plots of one sweep: outcomes, importance, adaptive search, the metric against each parameter, a heat map.
+"""PNG plots of one sweep: outcomes, importance, adaptive search, the metric against each parameter, a pair.
 
 Each plot returns None when it has no data (a sweep with no finished trials,
-one parameter), and the caller skips it. The metric against a parameter
-shows points plus the mean and standard deviation per value or bin, on a
-log axis for log-scaled parameters; the heat map, the mean metric over the
-two most important parameters. Learning curves are `curves`' plots, gates'
-and trends' `gate_plots`'.
+one parameter), and the caller skips it. How a parameter's values were drawn
+decides its view (`importance.is_sampled`): grid values show the mean and
+standard deviation at each value, values drawn from a range a smoothed trend
+through the trials; the top two parameters are a heat map of cell means on a
+grid and a scatter coloured by the metric when either was sampled. Log-scaled
+parameters get log axes. Learning curves are `curves`' plots, gates' and
+trends' `gate_plots`'.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..records import FINISHED, Goal
-from .analysis import SweepData, fmt, grouped, is_binned, numeric
+from .analysis import SweepData, fmt, grouped, numeric
 from .curves import curves_plot
 from .figures import (
     MAX_CATEGORIES,
@@ -37,6 +39,10 @@ from .figures import (
     title,
     unique_slugs,
 )
+from .importance import NOISE, is_sampled
+
+CHANCE_COLOR = "#bdbdbd"  # a parameter whose share chance matches
+MIN_TREND_POINTS = 5
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,7 +59,10 @@ def sweep_plots(data: SweepData) -> Iterator[tuple[str, Callable[[], bytes | Non
             yield "optimization_history.png", lambda: render(history_plot, data)
             yield "search.png", lambda: render(search_plot, data)
         yield "importance.png", lambda: render(importance_plot, data)
-        yield "heatmap.png", lambda: render(heatmap_plot, data)
+        if pair_is_sampled(data):
+            yield "scatter.png", lambda: render(scatter_plot, data)
+        else:
+            yield "heatmap.png", lambda: render(heatmap_plot, data)
         params = data.ranked_params()[:MAX_PARAM_PLOTS]
         for param, param_slug in zip(params, unique_slugs(params), strict=True):
             yield f"{slug(data.metric.name)}_vs_{param_slug}.png", _bind(metric_vs_param_plot, data, param)
@@ -89,18 +98,29 @@ def outcomes_plot(data: SweepData) -> Figure | None:
 
 
 def importance_plot(data: SweepData) -> Figure | None:
-    table = data.table[data.table["groups"] > 1]
-    if table.empty or not (table["importance"] > 0).any():
-        return None
-    table = table.iloc[::-1]
-    fig, ax = figure(figsize=(5.6, 1.4 + 0.32 * len(table)))
-    bars = ax.barh(table["parameter"], table["importance"], color=POINT_COLOR, height=0.6)
-    ax.bar_label(bars, labels=[f"{v:.0%}" for v in table["importance"]], padding=3, fontsize=8)
-    ax.set_xlim(0, min(1.0, table["importance"].max() * 1.2 + 0.02))
+    """The parameters' shares, those within chance greyed; the noise between repeats said above them."""
+    from matplotlib.patches import Patch
+
+    found = data.importance
+    if not found.ranked:
+        return None  # too few trials to rank: the page says so
+    params = sorted(found.shares, key=lambda p: found.shares[p])
+    shares = [found.shares[p] for p in params]
+    colors = [POINT_COLOR if found.stands_out(p) else CHANCE_COLOR for p in params]
+    fig, ax = figure(figsize=(5.6, 1.6 + 0.32 * len(params)))
+    bars = ax.barh(params, shares, color=colors, height=0.6)
+    ax.bar_label(bars, labels=[f"{v:.0%}" for v in shares], padding=3, fontsize=8)
+    ax.set_xlim(0, min(1.0, max(shares) * 1.2 + 0.02))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_xlabel(f"share of explained variance of {data.metric.name if data.metric else ''} (\u03b5\u00b2)")
+    ax.set_xlabel(found.estimator)
     ax.grid(axis="y", visible=False)
-    title(ax, data, "parameter importance")
+    title(ax, data, "parameter importance", pad=16 if found.noise is not None else None)
+    if found.noise is not None:
+        ax.text(0, 1.01, found.note, transform=ax.transAxes, fontsize=8, color="#616161", va="bottom")
+    handles = [Patch(color=POINT_COLOR, label="stands out from chance")]
+    if CHANCE_COLOR in colors:
+        handles.append(Patch(color=CHANCE_COLOR, label="within chance"))
+    legend_below(fig, handles)
     return fig
 
 
@@ -241,14 +261,28 @@ def _scatter(ax: Axes, x: np.ndarray, y: pd.Series, data: SweepData) -> None:
 def _numeric_points(
     ax: Axes, nums: pd.Series, keys: pd.Series, y: pd.Series, stats: pd.DataFrame, data: SweepData, log: bool
 ) -> None:
+    """Grid values: the mean and spread at each value. Values drawn from a range: a smoothed trend through them."""
     if log:
         ax.set_xscale("log")
     _scatter(ax, nums.to_numpy(), y, data)
-    if is_binned(keys):
-        x = nums.groupby(keys, observed=True).median().reindex(stats.index).to_numpy()
+    if is_sampled(nums):
+        _trend(ax, nums.to_numpy(dtype=float), y.to_numpy(dtype=float), log)
     else:
-        x = stats.index.to_numpy(dtype=float)
-    _mean_line(ax, x, stats, "mean per bin" if is_binned(keys) else "mean per value")
+        _mean_line(ax, stats.index.to_numpy(dtype=float), stats, "mean per value")
+
+
+def _trend(ax: Axes, x: np.ndarray, y: np.ndarray, log: bool) -> None:
+    """A Gaussian-kernel smoothed trend (Nadaraya-Watson), on the axis' own scale; Scott's rule for the width."""
+    if len(x) < MIN_TREND_POINTS:
+        return
+    u = np.log10(x) if log else x
+    width = 1.06 * float(np.std(u)) * len(u) ** -0.2
+    if width <= 0:
+        return
+    grid = np.linspace(u.min(), u.max(), 200)
+    weights = np.exp(-0.5 * ((grid[:, None] - u[None, :]) / width) ** 2)
+    trend = weights @ y / weights.sum(axis=1)
+    ax.plot(10**grid if log else grid, trend, color=MEAN_COLOR, lw=1.8, zorder=3, label="smoothed trend")
 
 
 def _categorical_points(ax: Axes, keys: pd.Series, y: pd.Series, stats: pd.DataFrame, data: SweepData) -> None:
@@ -281,11 +315,24 @@ def _mean_line(ax: Axes, x: np.ndarray, stats: pd.DataFrame, label: str, line: b
     )
 
 
+def top_pair(data: SweepData) -> tuple[str, str] | None:
+    """The two most important parameters (``seed`` is noise, not one), if the sweep varies two."""
+    params = [p for p in data.ranked_params() if p != NOISE][:2]
+    return (params[0], params[1]) if len(params) == 2 and data.metric is not None else None
+
+
+def pair_is_sampled(data: SweepData) -> bool:
+    """Whether either of the top two parameters was drawn from a range: a scatter then, not a heat map."""
+    pair = top_pair(data)
+    return pair is not None and any(is_sampled(data.column(p).loc[data.y.index]) for p in pair)
+
+
 def heatmap_plot(data: SweepData) -> Figure | None:
-    params = [p for p in data.ranked_params() if p != "seed"][:2]
-    if len(params) < 2 or data.metric is None:
+    """The mean metric in each cell of the top two parameters' grid."""
+    pair = top_pair(data)
+    if pair is None:
         return None
-    col, row = params
+    col, row = pair
     keys_x, keys_y = data.keys[col], data.keys[row]
     common = keys_x.index.intersection(keys_y.index)
     frame = pd.DataFrame({"x": keys_x.loc[common], "y": keys_y.loc[common], "v": data.y.loc[common]})
@@ -295,6 +342,56 @@ def heatmap_plot(data: SweepData) -> Figure | None:
     return _draw_heatmap(
         data, grid, col, row, others=len(data.varying()) > 2 or bool(frame.duplicated(["x", "y"]).any())
     )
+
+
+def scatter_plot(data: SweepData) -> Figure | None:
+    """Each trial at its values of the top two parameters, coloured by the metric; the best starred."""
+    pair = top_pair(data)
+    if pair is None or data.metric is None:
+        return None
+    col, row = pair
+    x, y = data.column(col).loc[data.y.index], data.column(row).loc[data.y.index]
+    shown = x.notna() & y.notna()
+    if shown.sum() < 2:
+        return None
+    fig, ax = figure()
+    cmap = "viridis_r" if data.metric.goal is Goal.MINIMIZE else "viridis"
+    points = ax.scatter(
+        _positions(ax, x[shown], data, col, "x"),
+        _positions(ax, y[shown], data, row, "y"),
+        c=data.y[shown],
+        cmap=cmap,
+        s=26,
+        linewidths=0.3,
+        edgecolors="white",
+        zorder=2,
+    )
+    if data.best is not None:
+        best = data.best[1]["params"]
+        if (
+            best.get(col) is not None
+            and best.get(row) is not None
+            and numeric(pd.Series([best[col], best[row]])) is not None
+        ):
+            ax.scatter([best[col]], [best[row]], marker="*", s=200, c="#d62728", zorder=3, label="best")
+    fig.colorbar(points, ax=ax, label=metric_label(data), pad=0.02)
+    ax.set_xlabel(col + ("  (log scale)" if ax.get_xscale() == "log" else ""))
+    ax.set_ylabel(row + ("  (log scale)" if ax.get_yscale() == "log" else ""))
+    title(ax, data, f"{data.metric.name} by {col} \u00d7 {row}")
+    legend_below(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def _positions(ax: Axes, values: pd.Series, data: SweepData, param: str, axis: str) -> np.ndarray:
+    """Numbers where they are (a log axis for a log scale), categories at evenly spaced, labelled positions."""
+    nums = numeric(values)
+    if nums is not None and data.scales.get(param) != "categorical":
+        if data.scales.get(param) == "log" and bool((nums > 0).all()):
+            getattr(ax, f"set_{axis}scale")("log")
+        return np.asarray(nums, dtype=float)
+    labels = sorted(values.map(str).unique())
+    getattr(ax, f"set_{axis}ticks")(range(len(labels)), [label[:18] for label in labels])
+    return np.asarray(values.map(str).map({label: i for i, label in enumerate(labels)}), dtype=float)
 
 
 def _draw_heatmap(data: SweepData, grid: pd.DataFrame, col: str, row: str, others: bool) -> Figure:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..records import FINISHED, Outcome
 from ..records.reports import load_reports
 from .grouping import Sweep, failed_first, gate_checks, group_sweeps, outcome_counts, ranked
+
+if TYPE_CHECKING:
+    from .analysis import SweepData
 
 TOP_N = 10
 PROBLEMS = (Outcome.FAILED, Outcome.ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
@@ -47,17 +50,17 @@ def summaries(report_dir: Path, sweep: str | None = None) -> dict[str, Any]:
     sweeps = [s for s in group_sweeps(records) if sweep is None or s.name == sweep]
     return {
         "report": str(report_dir),
-        "sweeps": [_summary(s, analyse(s).table) for s in sweeps],
+        "sweeps": [_summary(s, analyse(s)) for s in sweeps],
         "gates": [g for g in gates if sweep is None or g.get("sweep") == sweep],
     }
 
 
-def _summary(sweep: Sweep, analysis: Any) -> dict[str, Any]:
+def _summary(sweep: Sweep, data: SweepData) -> dict[str, Any]:
     metric = sweep.metric
     top = ranked([r for r in sweep.records if r["outcome"] in FINISHED], metric)[:TOP_N]
     importance = {
         str(row["parameter"]): float(row["importance"])
-        for _, row in analysis.iterrows()
+        for _, row in data.table.iterrows()
         if isinstance(row["importance"], int | float) and math.isfinite(row["importance"])
     }
     return {
@@ -69,6 +72,7 @@ def _summary(sweep: Sweep, analysis: Any) -> dict[str, Any]:
         "best": _trial(*top[0]) if top else None,
         "top": [_trial(value, record) for value, record in top],
         "importance": dict(sorted(importance.items(), key=lambda item: -item[1])),
+        "importance_note": data.importance.note,
         "problems": [
             {"trial": r["trial"], "outcome": r["outcome"], "message": r.get("message") or ""}
             for r in sweep.records
@@ -116,6 +120,8 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
             parts.append(_top_table(sweep, metric, Table))
         if sweep["importance"]:
             parts.append(_importance_table(sweep["importance"], Table))
+        if sweep["importance_note"]:
+            parts.append(Text(sweep["importance_note"], style="grey50"))
         console.print(Panel(Group(*parts), expand=True))
     if summary["gates"] and not failed_gates:
         console.print(_gates_table(summary["gates"], Table))
