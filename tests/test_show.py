@@ -97,3 +97,27 @@ def test_report_shows_progress_on_large_inputs(
     assert cli.main(["report", str(report.path / "reports" / "report.json"), "--out", str(report.path / "again")]) == 0
     assert calls == ["progress"]
     assert (report.path / "again" / "index.html").exists()
+
+
+def test_show_stays_readable_at_80_columns(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18, point 3: at 80 columns the headers were cut to "model.…" and the ids folded letter by letter."""
+    pytester.makepyfile(model="def train(config):\n    return {'val_accuracy': config['model']['hidden'] / 100}\n")
+    pytester.makefile(
+        ".yaml",
+        sweep_w="experiment: model:train\nparameters:\n  model.hidden: [16, 32, 64]\n  model.activation: [relu, tanh]\n"
+        "  training.learning_rate: [0.001]\n  data.noise_level: [0.2]\n  training.epochs: [80]\n"
+        "metric: {name: val_accuracy, goal: maximize}\n",
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=6)
+    capsys.readouterr()  # the session's own output
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["show", str(pytester.path / "reports")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if "trial" in line and "outcome" in line)
+    assert "\u2026" not in header and "hidden" in header and "activation" in header and "model." not in header
+    assert "noise_level" not in header  # the same in every top trial: said once, under the table
+    said = " ".join(lines)
+    assert "the same in all of them: data.noise_level=0.2" in said.replace("\u2502", "").replace("  ", " ")

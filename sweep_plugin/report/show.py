@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..ids import short_names
 from ..records import FINISHED, Outcome
 from ..records.reports import load_reports
 from .grouping import Sweep, failed_first, gate_checks, group_sweeps, outcome_counts, ranked
@@ -128,19 +129,28 @@ def render(summary: Mapping[str, Any], console: Any) -> None:
 
 
 def _top_table(sweep: Mapping[str, Any], metric: Mapping[str, Any], table_type: Any) -> Any:
-    params = sorted({name for trial in sweep["top"] for name in trial["params"]})
-    title = escape(f"top {len(sweep['top'])} by {metric['name']} ({metric['goal']})")
+    """The top trials, one column per parameter that differs among them, headed by its short name (as in ids):
+    narrow enough for 80 columns, with no header cut."""
+    top = sweep["top"]
+    names = sorted({name for trial in top for name in trial["params"]})
+    varying = [name for name in names if len({_cell(trial["params"].get(name)) for trial in top}) > 1]
+    heads = short_names(varying)
+    title = escape(f"top {len(top)} by {metric['name']} ({metric['goal']})")
     table = table_type(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("trial", overflow="fold")
-    table.add_column("outcome")
-    table.add_column(escape(metric["name"]), justify="right")
-    for name in params:
-        table.add_column(escape(name), justify="right")
-    for rank, trial in enumerate(sweep["top"], 1):
-        cells = [escape(_cell(trial["params"].get(p))) for p in params]
+    table.add_column("outcome", no_wrap=True)
+    table.add_column(escape(metric["name"]), justify="right", no_wrap=True, min_width=len(metric["name"]))
+    for name in varying:
+        table.add_column(escape(heads[name]), justify="right", min_width=len(heads[name]))
+    for rank, trial in enumerate(top, 1):
+        cells = [escape(_cell(trial["params"].get(name))) for name in varying]
         outcome = f"[{OUTCOME_STYLES.get(trial['outcome'], '')}]{escape(trial['outcome'])}[/]"
         table.add_row(str(rank), escape(trial["trial"]), outcome, f"{trial['value']:.6g}", *cells)
+    same = [f"{name}={_cell(top[0]['params'].get(name))}" for name in names if name not in varying]
+    if same:
+        table.caption = escape("the same in all of them: " + ", ".join(same))
+        table.caption_justify = "left"
     return table
 
 
