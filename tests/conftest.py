@@ -25,8 +25,17 @@ from importlib.metadata import entry_points
 import pytest
 from postgres import postgres_server, postgres_url  # noqa: F401 - fixtures for the tests that need a server
 
-# The plugin and what its sessions use: xdist, timeouts, the JSON report, shards (pytest-split).
-SESSION_PLUGINS = {"sweep", "xdist", "xdist.looponfail", "timeout", "pytest_jsonreport", "metadata", "pytest-split"}
+# The plugin and what its sessions use: xdist, timeouts, the JSON report, shards (pytest-split), retries.
+SESSION_PLUGINS = {
+    "sweep",
+    "xdist",
+    "xdist.looponfail",
+    "timeout",
+    "pytest_jsonreport",
+    "metadata",
+    "pytest-split",
+    "rerunfailures",
+}
 SESSION_OPTIONS = " ".join(
     f"-p no:{plugin.name}" for plugin in entry_points(group="pytest11") if plugin.name not in SESSION_PLUGINS
 )

@@ -85,10 +85,10 @@ def test_written_files(report_dir: Path) -> None:
 
 
 def test_summary_csv(report_dir: Path) -> None:
-    frame = pd.read_csv(report_dir / "summary.csv").fillna({"message": ""})
+    frame = pd.read_csv(report_dir / "summary.csv").fillna({"message": "", "carried": ""})
     assert list(frame.columns) == [
         "sweep", "trial", "nodeid", "outcome", "duration_s", "params.training.lr", "params.model.hidden",
-        "metrics.val_acc", "metrics.val_loss", "message", "attempts", "resumed",
+        "metrics.val_acc", "metrics.val_loss", "message", "attempts", "resumed", "carried",
     ]  # fmt: skip
     assert len(frame) == 6
     assert list(frame["outcome"]) == ["passed", "passed", "failed", "passed", "error", "crashed"]
@@ -97,13 +97,14 @@ def test_summary_csv(report_dir: Path) -> None:
         "sweep": "spirals", "trial": "lr:0.01-hidden:16", "nodeid": f"{FILE}::spirals[lr:0.01-hidden:16]",
         "outcome": "passed", "duration_s": 1.5, "params.training.lr": 0.01, "params.model.hidden": 16,
         "metrics.val_acc": 0.8, "metrics.val_loss": 0.2, "message": "", "attempts": 1, "resumed": False,
+        "carried": "",
     }  # fmt: skip
     text = (report_dir / "summary.csv").read_text()
     assert ",16," in text and ",16.0," not in text  # ints stay ints next to a crashed trial's empty cell
     crashed = frame.loc[5]
     assert crashed[["duration_s", "params.training.lr", "metrics.val_acc"]].isna().all()
     assert "crashed while running" in crashed["message"]
-    trials = pd.read_csv(report_dir / "spirals" / "trials.csv").fillna({"message": ""})
+    trials = pd.read_csv(report_dir / "spirals" / "trials.csv").fillna({"message": "", "carried": ""})
     assert trials.equals(frame)
 
 
@@ -289,7 +290,7 @@ def test_two_sweeps_share_summary_csv_but_not_trials_csv(tmp_path: Path) -> None
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert len(summary) == 9
     assert {"params.training.lr", "params.x", "metrics.val_acc", "metrics.loss"} <= set(summary.columns)
-    assert list(summary.columns)[-3:] == ["message", "attempts", "resumed"]
+    assert list(summary.columns)[-4:] == ["message", "attempts", "resumed", "carried"]
     b_trials = pd.read_csv(tmp_path / "b" / "trials.csv")
     assert [c for c in b_trials.columns if c.startswith(("params.", "metrics."))] == ["params.x", "metrics.loss"]
     assert list(summary.loc[6:, "params.x"]) == [0, 1, 2]

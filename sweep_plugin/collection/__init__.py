@@ -5,12 +5,13 @@ makes a marked test's cases (`marked`); both are made from a sweep prepared by
 `prepare_sweep`, and `case_of` finds an item's trial again.
 """
 
-from .files import SweepFile, TrialItem, display_path, sweep_resources
+from .files import COLLECTED, SweepFile, TrialItem, display_path, sweep_resources
 from .marked import parametrize_sweep
 from .prepare import CASE_ARGUMENT, case_of, prepare_sweep, search_method, slot_marks, sweep_marks
 
 __all__ = [
     "CASE_ARGUMENT",
+    "COLLECTED",
     "SweepFile",
     "TrialItem",
     "case_of",

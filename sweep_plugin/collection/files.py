@@ -32,6 +32,11 @@ def display_path(path: Path, rootdir: Path) -> str:
         return str(path)
 
 
+# Every trial item sweep files made this session, selected or not: ``-k``, ``--lf`` and node ids pick
+# among them, and a continuation's report shows the others (`roles.continuation`).
+COLLECTED = pytest.StashKey[list[pytest.Item]]()
+
+
 class SweepFile(pytest.File):
     """A sweep YAML file; a `pytest.File`, so ``--lf`` can skip it whole."""
 
@@ -68,6 +73,7 @@ class SweepFile(pytest.File):
             item = TrialItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", case=case)
             for mark in slot_marks(marks, slot):
                 item.add_marker(mark)
+            self.config.stash.setdefault(COLLECTED, []).append(item)
             yield item
 
 

@@ -7,7 +7,7 @@ package is pure Python: it imports no pytest.
 
 from .estimate import RECENT_SESSIONS, Estimate, SessionTime, estimate, session_time
 from .outcomes import ExpectationFailed, Pruned, SlotTaken, TrialCrashed, TrialEnded, TrialError
-from .resume import Found, Wanted, find_stored
+from .resume import Found, Wanted, find_latest, find_stored
 from .schema import (
     DEFAULT_GOAL,
     FINISHED,
@@ -61,6 +61,7 @@ __all__ = [
     "by_sweep",
     "cut",
     "estimate",
+    "find_latest",
     "find_stored",
     "finite",
     "is_number",

@@ -1,17 +1,21 @@
-"""``--sweep-resume``'s lookup: which trials have a finished result stored for the same config and code.
+"""Lookups of stored results for trials of this session's sweeps, by config hash (or node id) and code.
 
-The lookup costs what this session's trials cost: their hashes go to the
-store's hash index, whatever else the store holds.
+``--sweep-resume`` reuses the newest *finished* result of a trial it would
+run (`find_stored`); a continuation's report shows the newest result of any
+outcome of the trials it did not run (`find_latest`). Either lookup costs what
+the trials asked for cost: their keys go to the store's indexes, whatever
+else the store holds.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from .schema import Record
-from .store import ResultStore, readable
+from .store import ResultStore, Stored, readable
 
 K = TypeVar("K", bound=Hashable)
 
@@ -49,3 +53,28 @@ def find_stored(store: ResultStore, wanted: Sequence[Wanted[K]], before: float) 
         else:
             found.records[trial.key] = record
     return found
+
+
+def find_latest(store: ResultStore, wanted: Sequence[Wanted[str]], before: float) -> dict[str, Record]:
+    """The newest record of any outcome stored before ``before`` for each wanted trial (keyed by node id),
+    from the same code, marked ``carried`` with when and in which session it ran.
+
+    A trial with a config hash is found by it, so a trial whose config changed is not found; one without
+    (an adaptive slot, whose parameters the study draws) by its node id.
+    """
+    by_hash = store.latest((trial.hash for trial in wanted if trial.hash), before, by="hash")
+    by_nodeid = store.latest((trial.key for trial in wanted if not trial.hash), before, by="nodeid")
+    found: dict[str, Record] = {}
+    for trial in wanted:
+        stored = by_hash.get(trial.hash) if trial.hash else by_nodeid.get(trial.key)
+        record = readable(stored.record) if stored is not None else None
+        if stored is None or record is None or record.get("code", "") != trial.code:
+            continue
+        found[trial.key] = {**record, "nodeid": trial.key, "resumed": False, "carried": carried_from(stored)}
+    return found
+
+
+def carried_from(stored: Stored) -> str:
+    """``2026-12-07 21:05 UTC, session 3fa2c1d0``: where a carried result came from, for the reader."""
+    when = datetime.datetime.fromtimestamp(stored.finished_at, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when}, session {stored.session[:8]}"

@@ -153,6 +153,7 @@ class Record(Identity):
     worker: str
     attempts: int
     resumed: bool
+    carried: str  # not run in this session: when and in which session it ran, for a report of the whole sweep
     metrics: dict[str, float]
     history: list[dict[str, Any]]
 
@@ -190,6 +191,7 @@ def make_record(
     worker: str = "main",
     attempts: int = 1,
     resumed: bool = False,
+    carried: str = "",
 ) -> Record:
     """The record of a trial that ended with ``outcome``."""
     return Record(
@@ -200,6 +202,7 @@ def make_record(
         worker=worker,
         attempts=attempts,
         resumed=resumed,
+        carried=carried,
         metrics=dict(metrics or {}),
         history=list(history or []),
     )
@@ -266,6 +269,7 @@ def normalize_record(meta: Mapping[str, Any], defaults: Mapping[str, Any] | None
         worker=_text(meta.get("worker")) or "main",
         attempts=meta["attempts"] if isinstance(meta.get("attempts"), int) else 1,
         resumed=meta.get("resumed") is True,
+        carried=_text(meta.get("carried")),
         metrics=_mapping(meta.get("metrics")),
         history=_history(meta.get("history")),
     )

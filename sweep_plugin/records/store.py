@@ -15,6 +15,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +23,17 @@ from .estimate import SessionTime
 from .schema import FINISHED, Record
 
 BUSY_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored record (JSON text, decoded by who uses it) and the session and time that stored it."""
+
+    session: str
+    finished_at: float
+    record: str
+
+
 MEMORY = Path(":memory:")  # a store for this process only (when the file store is off)
 
 _SCHEMA = """
@@ -68,6 +80,14 @@ SELECT wanted.key, (
 ) FROM wanted
 """
 
+
+# Per key asked for (a hash, or a node id), the newest record of any outcome, with the session and time it came from.
+_LATEST_ANY = """
+SELECT wanted.key, trials.session, trials.finished_at, trials.record FROM wanted JOIN trials ON trials.rowid = (
+    SELECT rowid FROM trials WHERE trials.{column} = wanted.key AND finished_at < ?
+    ORDER BY finished_at DESC LIMIT 1
+)
+"""
 
 _LATEST_DURATION = """
 SELECT wanted.key, (
@@ -146,6 +166,13 @@ class ResultStore:
         """
         rows = self._per_key(_LATEST_FINISHED, hashes, before)
         return {digest: record for digest, record in rows if record is not None}
+
+    def latest(self, keys: Iterable[str], before: float, by: str = "hash") -> dict[str, Stored]:
+        """The newest record of each of ``keys`` (config hashes, or with ``by="nodeid"`` node ids), whatever its
+        outcome, stored before ``before``: what a report of the whole sweep shows for a trial not run now."""
+        assert by in ("hash", "nodeid")
+        rows = self._per_key(_LATEST_ANY.format(column=by), keys, before)
+        return {key: Stored(session, finished_at, record) for key, session, finished_at, record in rows}
 
     def durations(self, nodeids: Iterable[str], before: float) -> dict[str, float]:
         """The newest duration of each of ``nodeids`` stored before ``before`` (any session; a trial that ran

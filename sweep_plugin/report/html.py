@@ -78,7 +78,7 @@ def render_index(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Sweep report ({total} trials)</title><style>{CSS}</style></head><body><main>",
         "<h1>Sweep report</h1>",
-        f'<div class="muted">{len(sweeps)} sweep{_s(len(sweeps))}, {total} trial{_s(total)}; '
+        f'<div class="muted">{len(sweeps)} sweep{_s(len(sweeps))}, {total} trial{_s(total)}{_carried(sweeps)}; '
         f"generated {escape(stamp)}</div>",
     ]
     if notes:
@@ -244,6 +244,17 @@ def _figure(name: str, png: bytes) -> str:
     return (
         f'<figure{wide}><img alt="{escape(name)}" title="{escape(name)}" src="data:image/png;base64,{data}"></figure>'
     )
+
+
+def _carried(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]]) -> str:
+    """`` (2 rerun now, 38 from earlier sessions: …)``: a continuation's page says what it ran and what it shows."""
+    carried = [rec for data, _ in sweeps for rec in data.sweep.records if rec.get("carried")]
+    if not carried:
+        return ""
+    total = sum(len(data.sweep.records) for data, _ in sweeps)
+    sessions = sorted({rec["carried"] for rec in carried})
+    where = sessions[0] if len(sessions) == 1 else f"{len(sessions)} sessions, the last {sessions[-1]}"
+    return f" ({total - len(carried)} rerun now, {len(carried)} from earlier sessions: {escape(where)})"
 
 
 def _analysis_table(data: SweepData) -> str:

@@ -26,7 +26,7 @@ from ..records import Metric
 from .grouping import best_record, gate_checks
 
 BASE_COLUMNS = ["sweep", "trial", "nodeid", "outcome", "duration_s"]
-TRAILING_COLUMNS = ["attempts", "resumed"]  # after ``message``: how the result came about
+TRAILING_COLUMNS = ["attempts", "resumed", "carried"]  # after ``message``: how the result came about
 HISTORY_COLUMNS = ["trial", "step", "metric", "value"]
 _umask: int | None = None
 
@@ -36,7 +36,8 @@ _umask: int | None = None
 
 def trials_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per trial: base columns, ``params.<path>``, ``metrics.<name>``, ``message``,
-    then ``attempts`` (runs it took, retries included) and ``resumed`` (reused from the store)."""
+    then ``attempts`` (runs it took, retries included), ``resumed`` (reused from the store) and ``carried``
+    (not run in this session: when it ran, for a continuation's report of the whole sweep)."""
     params = _names(rec["params"] for rec in records)
     metrics = _names(rec["metrics"] for rec in records)
     data: dict[str, list[Any]] = {col: [rec[col] for rec in records] for col in BASE_COLUMNS}
@@ -48,7 +49,7 @@ def trials_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         columns[f"metrics.{name}"] = pd.Series([_cell(rec["metrics"].get(name)) for rec in records], dtype=object)
     columns["message"] = [rec["message"] for rec in records]
     for col in TRAILING_COLUMNS:
-        columns[col] = [rec[col] for rec in records]
+        columns[col] = [rec.get(col, "") for rec in records]
     frame = pd.DataFrame(columns)
     frame["duration_s"] = pd.to_numeric(frame["duration_s"], errors="coerce")
     return frame

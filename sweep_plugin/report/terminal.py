@@ -37,6 +37,9 @@ def _sweep_line(sweep: Sweep, label: str) -> str:
     resumed = sum(1 for rec in sweep.records if rec.get("resumed"))
     if resumed:
         line += f" ({resumed} resumed)"
+    carried = sum(1 for rec in sweep.records if rec.get("carried"))
+    if carried:
+        line += f" ({n - carried} run now, {carried} from earlier sessions)"
     metric = sweep.metric
     best = best_record(sweep.records, metric)
     if best is not None and metric is not None:

@@ -26,6 +26,7 @@ class SweepContext:
     run: Run
     notes: list[str] = field(default_factory=list)  # for the user: what constraints removed, what resume reused
     resumed: list[Record] = field(default_factory=list)  # records --sweep-resume reused here, not run again
+    carried: list[Record] = field(default_factory=list)  # a continuation's trials not run now: stored results
     tracker: Tracker | None = None  # --sweep-mlflow: this process's MLflow client
     baseline: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)  # --sweep-baseline's metrics
 

@@ -82,7 +82,7 @@ class Gatekeeper:
 
     def _judge(self, session: pytest.Session) -> None:
         gates = judge_sweeps(
-            self.log.all_records(),
+            [record for record in self.log.all_records() if not record.get("carried")],  # judged when they ran
             self._specs_of,
             self.context.baseline if self.context.settings.baseline is not None else None,
             lambda file, why: self.problems.append(f"gates of {file} not judged: {why}"),

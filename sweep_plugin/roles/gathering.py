@@ -3,7 +3,8 @@
 It learns that trials run from their reports, whichever worker ran them:
 the setup report carries a trial's identity, the report that ends it its
 record; a trial whose worker died is known by its identity and recorded as
-crashed. Results ``--sweep-resume`` reused arrive from collection. At the
+crashed. Results ``--sweep-resume`` reused, and the stored results a
+continuation carries for the trials it does not run, arrive from collection. At the
 end the store fills in what a lost report did not bring.
 """
 
@@ -45,9 +46,16 @@ class TrialLog:
             self.config.hook.pytest_sweep_record(record=record, config=self.config)
 
     def pytest_collection_finish(self) -> None:
-        """Without xdist: the results ``--sweep-resume`` reused here."""
+        """Without xdist: the results ``--sweep-resume`` reused here, and a continuation's carried ones."""
         for record in self.context.resumed:
             self.gather(record)
+        self._carry(self.context.carried)
+
+    def _carry(self, carried: list[Record]) -> None:
+        """Keep the stored results a continuation shows for the trials it did not run (not told to the hook:
+        they are not this session's)."""
+        for record in carried:
+            self.records.setdefault(record["nodeid"], record)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -63,6 +71,8 @@ class TrialLog:
             self.found.now()
         for record in output["sweep_resumed"]:
             self.gather(record)
+        self.context.carried.extend(output.get("sweep_carried", []))
+        self._carry(output.get("sweep_carried", []))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each trial's identity as it starts and its record as it ends; a dead worker's trial crashed."""

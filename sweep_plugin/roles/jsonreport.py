@@ -90,12 +90,13 @@ def _use_our_file(config: pytest.Config, report_dir: Path) -> None:
     config.option.json_report_verbosity = -1  # and it would say "auto-save skipped"
 
 
-def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | None:
+def report_text(config: pytest.Config, stored: Sequence[Record] = ()) -> str | None:
     """On the controller: report.json's text, if the plugin turned pytest-json-report on (else the user owns it).
 
-    Trials ``--sweep-resume`` reused were deselected, so pytest-json-report never saw them: each is added as a test
-    entry with its stored record (``"resumed": true``), so a report rebuilt from report.json holds them too. Every
-    text is cut to `records.MAX_TEXT` characters (a 5 MB exception message was three 5 MB copies).
+    Trials not run in this session (``--sweep-resume`` reused them, or a continuation carries their stored results)
+    never reached pytest-json-report: each is added as a test entry with its stored record (``"resumed": true`` or
+    ``"carried": "<when>, session <id>"``), so a report rebuilt from report.json holds them too. Every text is cut to
+    `records.MAX_TEXT` characters (a 5 MB exception message was three 5 MB copies).
     """
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     report = getattr(plugin, "report", None)
@@ -104,16 +105,17 @@ def report_text(config: pytest.Config, resumed: Sequence[Record] = ()) -> str | 
     from ..records import bounded  # not before: a session without trials imports no records
 
     listed = {test.get("nodeid") for test in report.get("tests", ())}
-    extra = [resumed_test(record) for record in resumed if record["nodeid"] not in listed]
+    extra = [stored_test(record) for record in stored if record["nodeid"] not in listed]
     if extra:
         report = {**report, "tests": [*report.get("tests", ()), *extra]}
     text = json.loads(json.dumps(report, default=str))  # JSON builtins, then every text cut to its bound
     return json.dumps(bounded(text), indent=config.option.json_report_indent)
 
 
-def resumed_test(record: Record) -> dict[str, Any]:
-    """A pytest-json-report test entry for a resumed trial: its outcome and stored record, no stages (it never ran)."""
+def stored_test(record: Record) -> dict[str, Any]:
+    """A pytest-json-report test entry for a trial not run now: its outcome and stored record, no stages."""
     from ..records import Outcome
 
     outcome = "passed" if record["outcome"] == Outcome.PASSED else "failed"
-    return {"nodeid": record["nodeid"], "outcome": outcome, "resumed": True, "keywords": [], "metadata": dict(record)}
+    mark: dict[str, Any] = {"carried": record["carried"]} if record.get("carried") else {"resumed": True}
+    return {"nodeid": record["nodeid"], "outcome": outcome, **mark, "keywords": [], "metadata": dict(record)}

@@ -51,7 +51,7 @@ class Reporter:
         if not self.found.on:
             return
         self.final = self.log.all_records()
-        self.config.hook.pytest_sweep_finish(records=self.final, config=self.config)
+        self.config.hook.pytest_sweep_finish(records=self.ran_now, config=self.config)
         _count_resumed_in_exit_status(session, self.context.resumed)
         if self.final and self.context.settings.report:
             self._write_report(session)
@@ -59,6 +59,11 @@ class Reporter:
         self._keep_session_time(session)
         for problem in self.problems:  # each said once, in the warnings summary
             warn_about(self.context.settings.report_dir, problem)
+
+    @property
+    def ran_now(self) -> list[Record]:
+        """The session's own records: those a continuation carried from earlier sessions left out."""
+        return [record for record in self.final if not record.get("carried")]
 
     def _write_report(self, session: pytest.Session) -> None:
         """The report files, published whole; a problem becomes a warning, never a failure."""
@@ -70,7 +75,7 @@ class Reporter:
                 written = write_report(
                     self.final,
                     settings.report_dir,
-                    jsonreport.report_text(self.config, self.context.resumed),
+                    jsonreport.report_text(self.config, [*self.context.resumed, *self.context.carried]),
                     abandon=interrupts.abandon,
                     gates=[gate.as_record() for gate in self.gatekeeper.gates.values()],
                     history=settings.history,
@@ -89,7 +94,7 @@ class Reporter:
         if tracker is None or tracker.failed or not self.final:
             return
         try:
-            tracker.finish(self.final, self.context.settings.report_dir if self.index_written else None)
+            tracker.finish(self.ran_now, self.context.settings.report_dir if self.index_written else None)
         except TrackingFailed as exc:
             self.problems.append(str(exc))
 
@@ -107,7 +112,7 @@ class Reporter:
         ended = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         if not (settings.store and self.final and ended) or self.config.option.collectonly:
             return
-        ran = [record["duration_s"] for record in self.final if not record.get("resumed")]
+        ran = [record["duration_s"] for record in self.ran_now if not record.get("resumed")]
         durations = [float(seconds) for seconds in ran if seconds is not None]
         took = session_time(time.time() - self.context.run.started, durations, self.announcer.workers, settings.report)
         store = ResultStore(settings.store_path)

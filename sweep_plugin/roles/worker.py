@@ -43,6 +43,7 @@ from ..running import (
 from ..verdicts import check_expectations, hidden_names
 from . import jsonreport
 from .context import SweepContext
+from .continuation import carried_records, continuation
 from .devices import ENV, find_devices, trial_devices, worker_number, worker_share
 from .resume import resume
 from .tracking import TrackingFailed
@@ -106,8 +107,19 @@ class SweepWorker:
         if found.reused or found.code_changed or found.damaged:
             self.context.notes.append(found.note())
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """An xdist worker turns its half of the JSON report on once trials are collected."""
+        """A continuation finds its sweeps' other trials' results; an xdist worker turns its half of the JSON
+        report on once trials are collected."""
+        if self.store and continuation(self.config, self.settings.resume):
+            try:
+                found = carried_records(
+                    self.config, session.items, self.context.resumed, self.store, self.context.run.started
+                )
+            except StoreError as exc:
+                self._lose_store(exc, "the report shows only the trials run now")
+            else:
+                self.context.carried.extend(found)
         is_worker = hasattr(self.config, "workerinput")
         if is_worker and self.settings.report and any(case_of(item) for item in session.items):
             jsonreport.turn_on_worker(self.config, self.settings.report_dir)
@@ -228,6 +240,7 @@ class SweepWorker:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput["sweep_resumed"] = self.context.resumed
+            workeroutput["sweep_carried"] = self.context.carried
             workeroutput["sweep_notes"] = self.context.notes
         for sweep in self.sweeps:
             sweep.method.close()
