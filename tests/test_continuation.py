@@ -72,10 +72,16 @@ def test_node_ids_and_keywords_carry_the_others_too(project: pytest.Pytester) ->
 
 
 def test_a_quick_run_after_a_full_one_is_its_own_report(project: pytest.Pytester) -> None:
+    """...and leaves no report files of the sweeps it did not run beside it."""
+    project.makefile(".yaml", sweep_d="experiment: model:train\nparameters: {x: [5]}\n")
+    project.runpytest().assert_outcomes(passed=5)
+    assert (project.path / "reports" / "d" / "trials.csv").exists()
     result = project.runpytest("-m", "quick")
     result.assert_outcomes(passed=1)
     assert sorted(summary(project)) == ["x:1"]
     assert "from earlier sessions" not in result.stdout.str()
+    assert not (project.path / "reports" / "d" / "trials.csv").exists()
+    assert "sweep_d.yaml" not in (project.path / "reports" / "index.html").read_text()
 
 
 def test_a_trial_no_longer_in_the_sweep_or_run_by_other_code_is_not_carried(project: pytest.Pytester) -> None:
