@@ -21,6 +21,7 @@ from .figures import (
     legend_below,
     opacity,
     robust_ylim,
+    short,
     title,
 )
 
@@ -130,7 +131,7 @@ def _legend_colors(lines: Any, values: pd.Series, param: str, ordered: bool) -> 
         palette = [tuple(c) for c in matplotlib.colormaps["tab10"](np.arange(10))]
     color_of = {v: palette[i % len(palette)] for i, v in enumerate(categories)}
     lines.set_color([color_of.get(v, "#bdbdbd") for v in values])
-    return [Line2D([], [], color=color_of[v], lw=2, label=f"{param}={fmt(v)[:18]}") for v in categories]
+    return [Line2D([], [], color=color_of[v], lw=2, label=f"{param}={short(fmt(v), 24)}") for v in categories]
 
 
 def _median_curve(ax: Axes, history: pd.DataFrame, name: str, n: int) -> list[Any]:

@@ -2,8 +2,11 @@
 
 Figures are made with ``matplotlib.figure.Figure`` and an Agg canvas, never
 ``pyplot``: no display is needed and the user's own backend and pyplot state
-are left alone. matplotlib is imported inside the functions, so importing
-the report package stays cheap.
+are left alone. Their layout (`layout.FittedLayout`) fits the texts in:
+headings and axis labels wrapped or shortened in the middle, crowded tick
+labels turned or thinned; labels a plot makes itself are cut with `short`,
+in the middle too. matplotlib is imported inside the functions, so
+importing the report package stays cheap.
 """
 
 from __future__ import annotations
@@ -91,16 +94,38 @@ def render(plot: Callable[..., Figure | None], *args: Any) -> bytes | None:
 
 
 def figure(**kwargs: Any) -> tuple[Figure, Axes]:
+    """A figure on an Agg canvas whose layout fits its texts in (`layout.FittedLayout`), and its axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(layout="constrained", **kwargs)
+    from .layout import FittedLayout
+
+    fig = Figure(layout=FittedLayout(), **kwargs)
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
 def title(ax: Axes, data: SweepData, text: str, pad: float | None = None) -> None:
-    ax.set_title(f"{data.sweep.name}: {text}", pad=pad)
+    heading(ax, f"{data.sweep.name}: {text}", pad)
+
+
+def heading(ax: Axes, text: str, pad: float | None = None) -> None:
+    """The axes' title, on the left; drawn, it is wrapped or shortened in the middle to fit the figure."""
+    from .layout import FittedLayout
+
+    label = ax.set_title(text, pad=pad, loc="left")
+    engine = ax.figure.get_layout_engine()
+    if isinstance(engine, FittedLayout):
+        engine.headings.append(label)
+
+
+def short(text: str, limit: int) -> str:
+    """``text``, or its start and end around an ellipsis in ``limit`` characters: the end often tells values apart."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit - 1, 0) // 2
+    head = max(limit - 1, 0) - tail
+    return text[:head] + "\u2026" + (text[len(text) - tail :] if tail else "")
 
 
 def metric_label(data: SweepData) -> str:
@@ -114,10 +139,31 @@ def opacity(n: int, scale: float = 1.0) -> float:
     return float(np.clip(scale * 6.0 / math.sqrt(max(n, 1)), 0.05, 0.9))
 
 
-def legend_below(fig: Figure, handles: list[Any]) -> None:
-    """One legend row under the plot, where it never hides data."""
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=7.5)
+def legend_below(fig: Figure, handles: list[Any], size: float = 7.5) -> None:
+    """A legend under the plot, where it never hides data: in as many columns (up to four) as the figure's width
+    holds, a label wider than the figure shortened in the middle."""
+    if not handles:
+        return
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    em = size * fig.dpi / 72
+    labels = [str(handle.get_label()) for handle in handles]
+    widths = [Text(text=label, fontsize=size, figure=fig).get_window_extent(renderer).width for label in labels]
+    room = fig.bbox.width - 4.0 * em  # the handle, its pad and the border
+    labels = [
+        short(label, int(len(label) * room / w)) if w > room else label for label, w in zip(labels, widths, strict=True)
+    ]
+    fig.legend(handles, labels, loc="outside lower center", ncols=_columns(widths, em, fig.bbox.width), fontsize=size)
+
+
+def _columns(widths: list[float], em: float, room: float) -> int:
+    """The most legend columns, up to four, whose labels (``widths``) fit in ``room`` pixels."""
+    for ncols in range(min(len(widths), 4), 1, -1):
+        columns = [max(part) + 2.8 * em for part in np.array_split(np.array(widths), ncols)]
+        if sum(columns) + 2.0 * em * (ncols - 1) + 0.8 * em <= room:
+            return ncols
+    return 1
 
 
 def robust_ylim(ax: Axes, values: np.ndarray) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .figures import MEAN_COLOR, OUTCOME_COLORS, POINT_COLOR, figure, render, unique_slugs
+from .figures import MEAN_COLOR, OUTCOME_COLORS, POINT_COLOR, figure, heading, render, short, unique_slugs
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +49,7 @@ def gates_plot(sweep: str, gates: list[dict[str, Any]]) -> Figure | None:
         ax.plot([low, high], [row, row], color=color, linewidth=2.2, solid_capstyle="butt")
         ax.scatter([middle], [row], s=30, color=color, zorder=3)
     labels = [str(gate["configuration"]) for gate, _ in shown]
-    ax.set_yticks(range(len(shown)), [label if len(label) <= 40 else label[:39] + "\u2026" for label in labels])
+    ax.set_yticks(range(len(shown)), [short(label, 40) for label in labels])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     metric = shown[0][0].get("metric") or "metric"
@@ -59,10 +59,10 @@ def gates_plot(sweep: str, gates: list[dict[str, Any]]) -> Figure | None:
         ax.axvline(tolerance, color="#c62828", linewidth=1.0, linestyle="--", label=f"tolerance {tolerance:g}")
         ax.set_xlabel(f"loss of {metric} against the baseline (\u2192 worse)")
         ax.legend(loc="lower right")
-        ax.set_title(f"{sweep}: regression per configuration", loc="left")
+        heading(ax, f"{sweep}: regression per configuration")
     else:
         ax.set_xlabel(f"{metric} over the repeats (mean, 95% interval)")
-        ax.set_title(f"{sweep}: gates per configuration", loc="left")
+        heading(ax, f"{sweep}: gates per configuration")
     return fig
 
 
@@ -119,7 +119,7 @@ def trend_plot(trend: Any) -> Figure | None:
     ax.set_ylabel(f"{trend.metric.name} ({arrow} better)")
     ax.legend(loc="best")
     steps = f", {len(trend.steps)} step{'s' if len(trend.steps) != 1 else ''}" if trend.steps else ""
-    ax.set_title(f"{trend.sweep}: {len(trend.nights)} nights{steps}", loc="left")
+    heading(ax, f"{trend.sweep}: {len(trend.nights)} nights{steps}")
     return fig
 
 

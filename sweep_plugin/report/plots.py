@@ -35,6 +35,7 @@ from .figures import (
     opacity,
     render,
     robust_ylim,
+    short,
     slug,
     title,
     unique_slugs,
@@ -116,7 +117,8 @@ def importance_plot(data: SweepData) -> Figure | None:
     ax.grid(axis="y", visible=False)
     title(ax, data, "parameter importance", pad=16 if found.noise is not None else None)
     if found.noise is not None:
-        ax.text(0, 1.01, found.note, transform=ax.transAxes, fontsize=8, color="#616161", va="bottom")
+        noise = f"noise between seeds: {found.noise:.0%} of the variance"  # short: it must fit above the bars
+        ax.text(0, 1.01, noise, transform=ax.transAxes, fontsize=8, color="#616161", va="bottom")
     handles = [Patch(color=POINT_COLOR, label="stands out from chance")]
     if CHANCE_COLOR in colors:
         handles.append(Patch(color=CHANCE_COLOR, label="within chance"))
@@ -291,7 +293,7 @@ def _categorical_points(ax: Axes, keys: pd.Series, y: pd.Series, stats: pd.DataF
     jitter = np.random.default_rng(0).uniform(-0.18, 0.18, len(codes))
     _scatter(ax, codes + jitter, y, data)
     _mean_line(ax, np.arange(len(stats), dtype=float), stats, "mean per value", line=False)
-    ax.set_xticks(range(len(stats)), [fmt(k)[:18] for k in stats.index])
+    ax.set_xticks(range(len(stats)), [short(fmt(k), 18) for k in stats.index])
     if len(stats) > 6:
         ax.tick_params(axis="x", labelrotation=45)
     ax.grid(axis="x", visible=False)
@@ -390,7 +392,7 @@ def _positions(ax: Axes, values: pd.Series, data: SweepData, param: str, axis: s
             getattr(ax, f"set_{axis}scale")("log")
         return np.asarray(nums, dtype=float)
     labels = sorted(values.map(str).unique())
-    getattr(ax, f"set_{axis}ticks")(range(len(labels)), [label[:18] for label in labels])
+    getattr(ax, f"set_{axis}ticks")(range(len(labels)), [short(label, 18) for label in labels])
     return np.asarray(values.map(str).map({label: i for i, label in enumerate(labels)}), dtype=float)
 
 
@@ -402,12 +404,12 @@ def _draw_heatmap(data: SweepData, grid: pd.DataFrame, col: str, row: str, other
     cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
     matrix = np.ma.masked_invalid(grid.to_numpy(dtype=float))
     width = min(9.0, 3.2 + 0.55 * grid.shape[1])
-    height = min(8.0, 2.0 + 0.4 * grid.shape[0])
+    height = min(8.0, 2.6 + 0.4 * grid.shape[0])  # room for a two-line title, a note and turned labels
     fig, ax = figure(figsize=(width, height))
     image = ax.imshow(matrix, cmap=cmap, aspect="auto", origin="lower", interpolation="nearest")
     ax.grid(False)
-    ax.set_xticks(range(grid.shape[1]), [fmt(k, 3)[:24] for k in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [fmt(k, 3)[:24] for k in grid.index])
+    ax.set_xticks(range(grid.shape[1]), [short(fmt(k, 3), 20) for k in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [short(fmt(k, 3), 20) for k in grid.index])
     if grid.shape[1] > 6:
         ax.tick_params(axis="x", labelrotation=45)
     if matrix.size <= 150:
