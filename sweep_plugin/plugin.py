@@ -154,6 +154,7 @@ def pytest_sweep_search_method(spec: SweepSpec, config: pytest.Config) -> Search
             session=context.run.session,
             worker=worker_id(config),
             resume=settings.resume,
+            study=settings.study,
             rerun_failed=bool(getattr(config.option, "lf", False)),
             heartbeat=settings.heartbeat,
         ),

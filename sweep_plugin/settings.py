@@ -50,6 +50,8 @@ HELP = {
     " whose session missed 3 beats is failed and run again by --sweep-resume (default: 30)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
+    "study": "Join the bayes sweeps' studies of this name in --sweep-storage, or create them, whoever comes first:"
+    " every session naming it shares one study and one budget per sweep (default: a fresh study per session)",
 }
 
 
@@ -69,6 +71,7 @@ class Settings:
     trials: int | None = None  # the budget of sampled sweeps that give none
     max_trials: int = DEFAULT_MAX_TRIALS  # the most trials one sweep may have
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
+    study: str = ""  # --sweep-study: the name of the studies every session naming it shares
     heartbeat: float = DEFAULT_HEARTBEAT_S  # seconds between a bayes session's beats in its studies
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
     gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
@@ -133,6 +136,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-trials", metavar="N", type=positive_int, default=None, help=HELP["trials"])
     group.addoption("--sweep-max-trials", metavar="N", type=positive_int, default=None, help=HELP["max_trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
+    group.addoption("--sweep-study", metavar="NAME", default=None, help=HELP["study"])
     group.addoption("--sweep-heartbeat", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["heartbeat"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
     group.addoption("--sweep-gpus", metavar="IDS", default=None, help=HELP["gpus"])
@@ -147,6 +151,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_trials", HELP["trials"], default="")
     parser.addini("sweep_max_trials", HELP["max_trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
+    parser.addini("sweep_study", HELP["study"], default="")
     parser.addini("sweep_heartbeat", HELP["heartbeat"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
     parser.addini("sweep_gpus", HELP["gpus"], default="")
@@ -172,6 +177,7 @@ def read_settings(config: pytest.Config) -> Settings:
         or _ini_number(config, "sweep_max_trials", positive_int)
         or DEFAULT_MAX_TRIALS,
         storage=_storage(config),
+        study=str(config.getoption("sweep_study") or config.getini("sweep_study")).strip(),
         heartbeat=config.getoption("sweep_heartbeat")
         or _ini_number(config, "sweep_heartbeat", positive_seconds)
         or DEFAULT_HEARTBEAT_S,

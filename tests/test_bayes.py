@@ -405,6 +405,48 @@ def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pyte
     assert set(ran_here[0]).isdisjoint(ran_here[1])
 
 
+@pytest.mark.parametrize("storage", ["postgresql", "journal"])
+def test_sessions_naming_one_study_share_it_whoever_starts_first(
+    project: pytest.Pytester, storage: str, request: pytest.FixtureRequest
+) -> None:
+    """--sweep-study: three sessions started in the same second join one study: the budget once, no slot twice.
+
+    With --sweep-resume alone each session that found no study yet made its own.
+    """
+    project.makefile(".yaml", sweep_branin=BRANIN.format(trials=12))
+    url = request.getfixturevalue("postgres_url") if storage == "postgresql" else str(project.path / "shared.journal")
+    args = ["--sweep-storage", url, "--sweep-study", "nightly-42", "-p", "no:cacheprovider"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    machines = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args, "--sweep-report-dir", f"reports_{name}"],
+            cwd=project.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in "abc"
+    ]
+    outputs = [machine.communicate(timeout=300)[0] for machine in machines]
+    assert all("INTERNALERROR" not in output for output in outputs), outputs
+    stored = optuna.storages.RDBStorage(url) if storage == "postgresql" else journal_storage(url)
+    try:
+        names = [s.study_name for s in optuna.get_all_study_summaries(stored, False)]
+        study = optuna.load_study(study_name="sweep_branin.yaml::branin@nightly-42", storage=stored)
+        ran = [t for t in study.trials if t.state.name == "COMPLETE"]
+    finally:
+        if storage == "postgresql":
+            stored.engine.dispose()
+    assert names == ["sweep_branin.yaml::branin@nightly-42"]  # one study, by its name
+    assert len(ran) == 12 and len({t.user_attrs["sweep"]["slot"] for t in ran}) == 12  # the budget, no slot twice
+    ran_here = [summary_of(project.path / f"reports_{name}") for name in "abc"]
+    assert sum(len(rows) for rows in ran_here) == 12, outputs  # each slot passed in exactly one session
+
+
+def journal_storage(path: str) -> Any:
+    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+
+
 def summary_of(folder: Path) -> dict[str, str]:
     """The trials a session ran (not those another session had), by slot."""
     if not (folder / "summary.csv").exists():

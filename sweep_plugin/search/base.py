@@ -51,6 +51,7 @@ class SearchSettings:
     session: str = "session"  # this run's id, shared by its xdist workers
     worker: str = "main"  # this process among them
     resume: bool = False  # --sweep-resume
+    study: str = ""  # --sweep-study: the name every session sharing an adaptive sweep's study gives it
     rerun_failed: bool = False  # --lf: a failed trial runs again with the parameters it had
     heartbeat: float = 30.0  # --sweep-heartbeat: seconds between this session's beats in an adaptive study
 

@@ -113,7 +113,7 @@ class BayesSearch(SearchMethod):
         for _ in range(MAX_ASKS):
             trial = study.ask()
             trial.set_user_attr(TRIAL_ATTR, {"slot": slot.id, "session": self.settings.session})
-            if self.settings.resume and self._lost(study, trial, slot):  # only a continued study is shared
+            if self._shared and self._lost(study, trial, slot):  # only a continued or named study is shared
                 study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
                 raise SlotTaken(f"{slot.id} is run by another session sharing the study")
             params = {path: space.suggest(trial, path) for path, space in self.spaces.items()}
@@ -217,7 +217,16 @@ class BayesSearch(SearchMethod):
         started = trial.datetime_start.timestamp() if trial.datetime_start else None
         return is_dead(study.user_attrs, session, started, self.settings.heartbeat)
 
+    @property
+    def _shared(self) -> bool:
+        """Whether other sessions may run this study's slots: it was continued, or named by ``--sweep-study``."""
+        return self.settings.resume or bool(self.settings.study)
+
     def _study_name(self, storage: Any) -> str:
+        """``<sweep>@<--sweep-study>``, which every session naming it joins; with ``--sweep-resume`` the newest
+        study of the sweep; else this session's own."""
+        if self.settings.study:
+            return f"{self.spec.key}@{self.settings.study}"
         fresh = f"{self.spec.key}@{self.settings.session}"
         if not self.settings.resume:
             return fresh
@@ -257,14 +266,19 @@ class BayesSearch(SearchMethod):
         except Exception as exc:  # the driver's own error while listing studies
             message = f"cannot read the Optuna storage {self.location} (--sweep-storage): {exc}"
             raise SweepError(message, key="method") from None
-        if self.settings.resume and name != f"{self.spec.key}@{self.settings.session}":
+        if self._shared and name != f"{self.spec.key}@{self.settings.session}" and self._exists(name, storage):
             known = self.optuna.load_study(study_name=name, storage=storage).user_attrs.get(SPACE)
             if known is not None and known != self._space():
+                option = "--sweep-study" if self.settings.study else "--sweep-resume"
+                fix = "name another study" if self.settings.study else "run without --sweep-resume to start a fresh one"
                 raise SweepError(
-                    f"--sweep-resume: the study {name!r} in {self.location} was made for another search space"
-                    " (the parameters changed since): run without --sweep-resume to start a fresh study",
+                    f"{option}: the study {name!r} in {self.location} was made for another search space"
+                    f" (the parameters changed since): {fix}",
                     key="parameters",
                 )
+
+    def _exists(self, name: str, storage: Any) -> bool:
+        return any(summary.study_name == name for summary in self.optuna.get_all_study_summaries(storage, False))
 
     def _space(self) -> dict[str, str]:
         return {path: space.signature for path, space in self.spaces.items()}
@@ -276,7 +290,7 @@ class BayesSearch(SearchMethod):
         elif known != self._space():
             raise TrialError(
                 f"the study {study.study_name!r} in {self.location} was made for another search space"
-                " (the sweep file changed): run without --sweep-resume to start a fresh study"
+                " (the sweep file changed): start a fresh study (without --sweep-resume, or another --sweep-study)"
             )
 
     def _trial_of(self, study: optuna.Study, slot: Slot) -> optuna.trial.FrozenTrial | None:
