@@ -1,4 +1,8 @@
-"""Grid search: every combination of the parameters' values, in file order."""
+"""Grid search: every combination of the parameters' values, in file order.
+
+``trials: N`` (or W&B's ``run_cap``) takes N of them: the ``quick`` ones first, then an even spread
+over the rest, so a budget still covers the grid from end to end; repeats multiply what it takes.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from ..errors import SweepError
 from ..space import Point, Space
-from .base import PlannedSearch
+from .base import PlannedSearch, in_quick
 
 
 class GridSearch(PlannedSearch):
@@ -28,10 +32,31 @@ class GridSearch(PlannedSearch):
                 removed += 1
         if not kept:
             raise SweepError(f"constraints removed all {removed} grid points", key="constraints")
-        if not removed:
-            return kept, ()
         where = f"{self.spec.display}::{self.spec.name}"
-        return kept, (f"{where}: constraints removed {removed} of {removed + len(kept)} grid points",)
+        notes = [f"{where}: constraints removed {removed} of {removed + len(kept)} grid points"] if removed else []
+        if self.spec.trials is not None:
+            taken = spread(kept, self.spec.trials, lambda point: in_quick(self.spec, point))
+            if len(taken) < len(kept):
+                notes.append(
+                    f"{where}: trials: {self.spec.trials} takes {len(taken)} of the {len(kept)} grid points"
+                    " (the quick ones first, then an even spread)"
+                )
+            kept = taken
+        return kept, tuple(notes)
+
+
+def spread(points: list[Point], count: int, first: Callable[[Point], bool]) -> list[Point]:
+    """``count`` of ``points`` in their order: those ``first`` picks, then the rest evenly spread (ends included)."""
+    if count >= len(points):
+        return points
+    chosen = [i for i, point in enumerate(points) if first(point)][:count]
+    taken = set(chosen)
+    rest = [i for i in range(len(points)) if i not in taken]
+    left = count - len(chosen)
+    if left > 0:
+        step = (len(rest) - 1) / (left - 1) if left > 1 else 0.0
+        chosen += [rest[round(k * step)] for k in range(left)]
+    return [points[i] for i in sorted(chosen)]
 
 
 def grid_points(spaces: Mapping[str, Space]) -> Iterator[Point]:

@@ -69,6 +69,34 @@ def test_grid_gives_one_trial_per_point_and_repeat(grid: dict[str, tuple[int, ..
 
 
 @PROPERTY
+@given(grid=grids, trials=st.integers(1, 30), repeat=st.integers(1, 2))
+def test_trials_on_a_grid_takes_that_many_points_ends_included_in_file_order(
+    grid: dict[str, tuple[int, ...]], trials: int, repeat: int
+) -> None:
+    """Issue 19, point 6: `trials:` on a grid was ignored in silence."""
+    points = list(itertools.product(*grid.values()))
+    plan = plan_trials(sweep(grid_spaces(grid), trials=trials, repeat=repeat))
+    taken = [tuple((t.params or {})[p] for p in grid) for t in plan.slots[::repeat]]
+    assert len(taken) == min(trials, len(points))
+    positions = [points.index(point) for point in taken] if len(set(points)) == len(points) else None
+    if positions is not None:
+        assert positions == sorted(positions)  # file order kept
+        if 1 < trials < len(points):
+            assert positions[0] == 0 and positions[-1] == len(points) - 1  # an even spread covers both ends
+    assert (len(plan.notes) == 1) == (trials < len(points))
+
+
+def test_trials_on_a_grid_takes_the_quick_points_first() -> None:
+    spaces = grid_spaces({"a": (1, 2, 3, 4), "b": (10, 20, 30)})
+    plan = plan_trials(sweep(spaces, trials=5, quick={"a": [2]}))
+    taken = [((t.params or {})["a"], (t.params or {})["b"]) for t in plan.slots]
+    assert taken == [(1, 10), (2, 10), (2, 20), (2, 30), (4, 30)]
+    assert plan.notes == (
+        "sweep_s.yaml::s: trials: 5 takes 5 of the 12 grid points (the quick ones first, then an even spread)",
+    )
+
+
+@PROPERTY
 @given(grid=grids, threshold=st.integers(-8, 8), repeat=st.integers(1, 2))
 def test_constraints_remove_exactly_the_rejected_points(
     grid: dict[str, tuple[int, ...]], threshold: int, repeat: int
