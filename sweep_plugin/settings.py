@@ -50,6 +50,8 @@ HELP = {
     " whose session missed 3 beats is failed and run again by --sweep-resume (default: 30)",
     "storage": "Where bayes sweeps keep their Optuna study: an Optuna RDB URL (postgresql://...), or a journal"
     " file path (default: <report dir>/optuna.journal)",
+    "set": "PATH=VALUES: replace or fix one parameter of every collected sweep that has it, in Hydra's sweeper"
+    " grammar (lr=0.001,0.01  layers=range(1,4)  lr=tag(log,interval(1e-4,1e-1))  lr=0.01); repeatable",
     "study": "Join the bayes sweeps' studies of this name in --sweep-storage, or create them, whoever comes first:"
     " every session naming it shares one study and one budget per sweep (default: a fresh study per session)",
 }
@@ -72,6 +74,7 @@ class Settings:
     max_trials: int = DEFAULT_MAX_TRIALS  # the most trials one sweep may have
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     study: str = ""  # --sweep-study: the name of the studies every session naming it shares
+    sets: tuple[str, ...] = ()  # --sweep-set PATH=VALUES, as given (spec.parse_sets reads them)
     heartbeat: float = DEFAULT_HEARTBEAT_S  # seconds between a bayes session's beats in its studies
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
     gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
@@ -137,6 +140,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sweep-max-trials", metavar="N", type=positive_int, default=None, help=HELP["max_trials"])
     group.addoption("--sweep-storage", metavar="URL", default=None, help=HELP["storage"])
     group.addoption("--sweep-study", metavar="NAME", default=None, help=HELP["study"])
+    group.addoption("--sweep-set", metavar="PATH=VALUES", action="append", default=[], help=HELP["set"])
     group.addoption("--sweep-heartbeat", metavar="SECONDS", type=positive_seconds, default=None, help=HELP["heartbeat"])
     group.addoption("--sweep-mlflow", metavar="URI", default=None, help=HELP["mlflow"])
     group.addoption("--sweep-gpus", metavar="IDS", default=None, help=HELP["gpus"])
@@ -152,6 +156,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("sweep_max_trials", HELP["max_trials"], default="")
     parser.addini("sweep_storage", HELP["storage"], default="")
     parser.addini("sweep_study", HELP["study"], default="")
+    parser.addini("sweep_set", HELP["set"] + " (one per line)", type="linelist", default=[])
     parser.addini("sweep_heartbeat", HELP["heartbeat"], default="")
     parser.addini("sweep_mlflow", HELP["mlflow"], default="")
     parser.addini("sweep_gpus", HELP["gpus"], default="")
@@ -178,6 +183,7 @@ def read_settings(config: pytest.Config) -> Settings:
         or DEFAULT_MAX_TRIALS,
         storage=_storage(config),
         study=str(config.getoption("sweep_study") or config.getini("sweep_study")).strip(),
+        sets=(*config.getini("sweep_set"), *config.getoption("sweep_set")),  # the command line's win: later
         heartbeat=config.getoption("sweep_heartbeat")
         or _ini_number(config, "sweep_heartbeat", positive_seconds)
         or DEFAULT_HEARTBEAT_S,

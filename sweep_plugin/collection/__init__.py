@@ -7,7 +7,7 @@ makes a marked test's cases (`marked`); both are made from a sweep prepared by
 
 from .files import COLLECTED, SweepFile, TrialItem, display_path, sweep_resources
 from .marked import parametrize_sweep
-from .prepare import CASE_ARGUMENT, case_of, prepare_sweep, search_method, slot_marks, sweep_marks
+from .prepare import CASE_ARGUMENT, case_of, prepare_sweep, search_method, slot_marks, sweep_marks, unmet_sets
 
 __all__ = [
     "CASE_ARGUMENT",
@@ -22,4 +22,5 @@ __all__ = [
     "slot_marks",
     "sweep_marks",
     "sweep_resources",
+    "unmet_sets",
 ]

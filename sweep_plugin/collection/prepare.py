@@ -13,6 +13,7 @@ import pytest
 
 from ..running import PytestExpectationFailed, SweepRun, TrialCase, load_target
 from ..search import no_such_method
+from ..spec import parse_sets, unmatched, with_sets
 
 if TYPE_CHECKING:
     from ..search import SearchMethod, Slot
@@ -36,11 +37,36 @@ def case_of(item: pytest.Item) -> TrialCase | None:
 def prepare_sweep(
     spec: SweepSpec, owner: str, config: pytest.Config, settings: Settings, *, with_target: bool
 ) -> tuple[SweepRun, Marks]:
-    """The search method, plan and (for a sweep file) target of ``spec``, and its marks; `SweepError` if bad."""
+    """The search method, plan and (for a sweep file) target of ``spec`` (with ``--sweep-set`` applied), and its
+    marks; `SweepError` if bad."""
+    spec = overridden(spec, config, settings)
     method = search_method(spec, config)
     plan = method.plan()
     target = load_target(spec, settings.rootdir) if with_target else None
     return SweepRun(spec, owner, method, plan, target, settings.report_dir), sweep_marks(spec, settings, config)
+
+
+# What ``--sweep-set`` met at collection: the paths some sweep had, and every sweep seen (for the error if not).
+SETS_MET = pytest.StashKey[tuple[set[str], dict[str, "SweepSpec"]]]()
+
+
+def overridden(spec: SweepSpec, config: pytest.Config, settings: Settings) -> SweepSpec:
+    """``spec`` with the ``--sweep-set`` overrides it has, noted for `unmet_sets`."""
+    if not settings.sets:
+        return spec
+    spec, applied = with_sets(spec, parse_sets(settings.sets))
+    met, seen = config.stash.setdefault(SETS_MET, (set(), {}))
+    met |= applied
+    seen[spec.key] = spec
+    return spec
+
+
+def unmet_sets(config: pytest.Config, settings: Settings) -> str:
+    """The error for ``--sweep-set`` paths no sweep collected in this process had; "" if all met (or none given)."""
+    if not settings.sets:
+        return ""
+    met, seen = config.stash.get(SETS_MET, (set(), {}))
+    return unmatched(parse_sets(settings.sets), met, seen)
 
 
 def search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod:

@@ -18,6 +18,7 @@ from .model import (
     default_name,
     is_sweep,
 )
+from .overrides import SetOverride, parse_set, parse_sets, unmatched, with_sets
 from .paths import deep_merge, flatten, get_path, inner_paths, load_config_file, overlay, set_path, with_params
 from .reader import load_sweep_file
 from .rules import Regression, Resources, parse_regression, parse_resources
@@ -33,6 +34,7 @@ __all__ = [
     "LoadedYaml",
     "Regression",
     "Resources",
+    "SetOverride",
     "SweepSpec",
     "config_hash",
     "deep_merge",
@@ -49,6 +51,10 @@ __all__ = [
     "parse_early_terminate",
     "parse_regression",
     "parse_resources",
+    "parse_set",
+    "parse_sets",
     "set_path",
+    "unmatched",
     "with_params",
+    "with_sets",
 ]
