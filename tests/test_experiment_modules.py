@@ -15,7 +15,7 @@ def models(value: int) -> str:
 
 def sources(pytester: pytest.Pytester) -> dict[str, float]:
     tests = json.loads((pytester.path / "reports" / "report.json").read_text())["tests"]
-    return {test["nodeid"]: test["metadata"]["metrics"].get("source") for test in tests}
+    return {test["nodeid"]: test["metadata"]["metrics"].get("source") for test in tests if "metadata" in test}
 
 
 @pytest.mark.parametrize("processes", ["0", "2"])
@@ -44,6 +44,19 @@ def test_a_namesake_module_from_another_folder_is_an_import_file_mismatch(pytest
         ]
     )
     assert sources(pytester) == {"a/sweep_a.yaml::a[trial]": 1}
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_under_importlib_mode_namesake_modules_each_run_their_own(pytester: pytest.Pytester, processes: str) -> None:
+    """pytest's --import-mode=importlib: two folders' models.py are two modules, as two test_x.py files are."""
+    for folder, value in (("a", 1), ("b", 2)):
+        (pytester.path / folder).mkdir()
+        (pytester.path / folder / "models.py").write_text(models(value))
+        (pytester.path / folder / f"sweep_{folder}.yaml").write_text(SWEEP)
+    (pytester.path / "test_models.py").write_text("def test_plain():\n    pass\n")  # its own tests import alike
+    result = pytester.runpytest("-p", "no:cacheprovider", "--import-mode=importlib", "-n", processes)
+    result.assert_outcomes(passed=3)
+    assert sources(pytester) == {"a/sweep_a.yaml::a[trial]": 1, "b/sweep_b.yaml::b[trial]": 2}
 
 
 def test_the_module_beside_the_sweep_wins_over_one_in_the_rootdir(pytester: pytest.Pytester) -> None:

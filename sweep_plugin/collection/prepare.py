@@ -42,7 +42,8 @@ def prepare_sweep(
     spec = overridden(spec, config, settings)
     method = search_method(spec, config)
     plan = method.plan()
-    target = load_target(spec, settings.rootdir) if with_target else None
+    importlib_mode = str(config.getoption("importmode", "prepend")) == "importlib"
+    target = load_target(spec, settings.rootdir, importlib_mode) if with_target else None
     return SweepRun(spec, owner, method, plan, target, settings.report_dir), sweep_marks(spec, settings, config)
 
 

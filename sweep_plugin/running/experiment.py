@@ -1,15 +1,22 @@
 """In-process experiments: find ``module:function``, and call it for a trial.
 
 A module beside the sweep file is that file's module, imported the way
-pytest's default ``prepend`` import mode imports test modules: its folder
-(or, in a package, the folder above the package) goes to the front of
-``sys.path``, and a module of the same name already imported from another
-file is an "import file mismatch" error, never the wrong code.
+pytest imports test modules in the session's ``--import-mode``:
+
+- ``prepend`` (pytest's default): its folder (or, in a package, the folder
+  above the package) goes to the front of ``sys.path``, and a module of the
+  same name already imported from another file is an "import file mismatch"
+  error, never the wrong code;
+- ``importlib`` (pytest's advice for new projects): it is imported under a
+  name made from its path below the rootdir (``a/models.py`` is ``a.models``)
+  and ``sys.path`` is left alone, so two folders' ``models.py`` each run
+  their own experiment, as two same-named test files do.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,10 +66,13 @@ def call_experiment(
     return result
 
 
-def load_experiment(reference: str, folders: Iterable[Path]) -> Experiment:
-    """Import ``module:function``: from the first of ``folders`` that holds the module, else installed."""
+def load_experiment(reference: str, folders: Iterable[Path], isolated_from: Path | None = None) -> Experiment:
+    """Import ``module:function``: from the first of ``folders`` that holds the module, else installed.
+
+    ``isolated_from``: pytest's importlib mode, with module names made from paths below this folder (the rootdir).
+    """
     module_name, _, function_name = reference.partition(":")
-    module = import_module(module_name, folders)
+    module = import_module(module_name, folders, isolated_from)
     function = getattr(module, function_name, None)
     if not callable(function):
         names = [n for n in dir(module) if not n.startswith("_")]
@@ -71,13 +81,40 @@ def load_experiment(reference: str, folders: Iterable[Path]) -> Experiment:
     return Experiment(reference, function, _asked_arguments(function, reference), file_digest(module.__file__))
 
 
-def import_module(name: str, folders: Iterable[Path]) -> ModuleType:
+def import_module(name: str, folders: Iterable[Path], isolated_from: Path | None = None) -> ModuleType:
     """The module ``name``, from the first folder that holds it as a file, else an installed one."""
     for folder in folders:
         file = module_file(folder, name)
+        if file is not None and isolated_from is not None:
+            return _import_isolated(name, file, isolated_from)
         if file is not None:
             return _import_file(name, file, folder)
     return _import(name, name)
+
+
+def _import_isolated(name: str, file: Path, rootdir: Path) -> ModuleType:
+    """``file`` as pytest's importlib mode imports it: named by its path below ``rootdir``, ``sys.path`` untouched."""
+    try:
+        parts = list(file.with_suffix("").relative_to(rootdir.resolve()).parts)
+    except ValueError:  # outside the rootdir: its own folder's name keeps it apart
+        parts = [file.parent.name, file.stem]
+    if parts[-1] == "__init__":
+        parts.pop()
+    qualified = ".".join(parts)
+    existing = sys.modules.get(qualified)
+    if existing is not None and _is_file(existing, file):
+        return existing
+    spec = importlib.util.spec_from_file_location(qualified, file)
+    if spec is None or spec.loader is None:
+        raise SweepError(f"cannot import {name!r} from {file}", key="experiment")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a module that fails to import is the user's error to see
+        del sys.modules[qualified]
+        raise SweepError(f"cannot import {name!r}: {type(exc).__name__}: {exc}", key="experiment") from None
+    return module
 
 
 def module_file(folder: Path, name: str) -> Path | None:

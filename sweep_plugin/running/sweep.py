@@ -68,8 +68,9 @@ def assign_folders(runs: Iterable[SweepRun]) -> None:
         run.folder = folders[(run.spec.name, run.owner)]
 
 
-def load_target(spec: SweepSpec, rootdir: Path) -> Target:
-    """What each trial of a sweep file runs: its experiment function or its command."""
+def load_target(spec: SweepSpec, rootdir: Path, importlib_mode: bool = False) -> Target:
+    """What each trial of a sweep file runs: its experiment function (imported as pytest's ``--import-mode``
+    imports test modules) or its command."""
     if spec.command is not None:
         check_command(spec.command, spec)
         folder = program_folder(spec, rootdir)
@@ -79,7 +80,7 @@ def load_target(spec: SweepSpec, rootdir: Path) -> Target:
         return Command(spec.command, folder, code, spec.program, spec.nested, spec.key)
     if spec.experiment is None:
         raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
-    return load_experiment(spec.experiment, [spec.file.parent, rootdir])
+    return load_experiment(spec.experiment, [spec.file.parent, rootdir], rootdir if importlib_mode else None)
 
 
 def program_folder(spec: SweepSpec, rootdir: Path) -> Path:
