@@ -85,7 +85,7 @@ def test_written_files(report_dir: Path) -> None:
 
 
 def test_summary_csv(report_dir: Path) -> None:
-    frame = pd.read_csv(report_dir / "summary.csv").fillna({"message": "", "carried": ""})
+    frame = pd.read_csv(report_dir / "summary.csv", dtype={"carried": str}).fillna({"message": "", "carried": ""})
     assert list(frame.columns) == [
         "sweep", "trial", "nodeid", "outcome", "duration_s", "params.training.lr", "params.model.hidden",
         "metrics.val_acc", "metrics.val_loss", "message", "attempts", "resumed", "carried",
@@ -104,7 +104,9 @@ def test_summary_csv(report_dir: Path) -> None:
     crashed = frame.loc[5]
     assert crashed[["duration_s", "params.training.lr", "metrics.val_acc"]].isna().all()
     assert "crashed while running" in crashed["message"]
-    trials = pd.read_csv(report_dir / "spirals" / "trials.csv").fillna({"message": "", "carried": ""})
+    trials = pd.read_csv(report_dir / "spirals" / "trials.csv", dtype={"carried": str}).fillna(
+        {"message": "", "carried": ""}
+    )
     assert trials.equals(frame)
 
 
