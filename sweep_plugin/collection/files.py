@@ -17,7 +17,7 @@ import pytest
 from ..errors import SweepError, SweepWarning
 from ..running import TrialCase, started
 from ..running.experiment import call_experiment
-from ..spec import Resources, SweepSpec, load_sweep_file
+from ..spec import Resources, SweepSpec, load_sweep_file, not_a_sweep
 from ..wandb_compat import envvar_warnings
 from .prepare import prepare_sweep, slot_marks
 
@@ -48,10 +48,13 @@ class SweepFile(pytest.File):
     def collect(self) -> Iterator[TrialItem]:
         display = display_path(self.path, self.settings.rootdir)
         try:
-            for spec in load_sweep_file(self.path, display):
+            specs = load_sweep_file(self.path, display)
+            for spec in specs:
                 yield from self._collect_sweep(spec)
         except SweepError as exc:
             raise self.CollectError(str(exc)) from None
+        if not specs and self.session.isinitpath(self.path):  # named on the command line: never silent
+            self.notes.append(not_a_sweep(self.path, display))
 
     def _collect_sweep(self, spec: SweepSpec) -> Iterator[TrialItem]:
         settings = self.settings

@@ -144,9 +144,24 @@ def parse_space(raw: Any) -> Space:
     kind = raw.get("distribution") or _infer_distribution(raw)
     if kind not in DISTRIBUTIONS:
         raise SweepError(f"unknown distribution {kind!r}{did_you_mean(str(kind), DISTRIBUTIONS)}")
+    _refuse_contradictions(raw, kind)
     if kind in ("categorical", "constant") or "values" in raw:
         return _parse_values(raw)
     return _parse_distribution(kind, raw)
+
+
+def _refuse_contradictions(raw: Mapping[str, Any], kind: str) -> None:
+    """A space that says two things (a range with a list, a list with bounds) is an error, never one of them."""
+    bounds = [key for key in ("min", "max", "mu", "sigma", "q") if key in raw]
+    if "values" in raw and kind not in ("categorical", "constant"):
+        raise SweepError(
+            f"distribution: {kind} with values: contradict each other: drop values: to draw from the range,"
+            " or the distribution to pick from the list"
+        )
+    if "values" in raw and bounds:
+        raise SweepError(
+            f"values: with {', '.join(bounds)}: contradict each other: a list of values has no bounds; drop one of them"
+        )
 
 
 def _infer_distribution(raw: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import SweepError
+from .foreign import refuse_foreign
 
 SWEEP_FUNCTIONS = ("choice", "range", "interval", "tag", "sort", "shuffle")
 UNSUPPORTED = {  # Hydra's other functions, and what to write instead
@@ -105,6 +106,7 @@ def hydra_space(text: str) -> Any:
     A string wholly in quotes is Hydra's way to write a string with commas: its text.
     """
     stripped = text.strip()
+    refuse_foreign(stripped, _shown(stripped), _KEEP)
     call = _CALL.match(stripped)
     name = call.group(1) if call else ""
     committed = name in SWEEP_FUNCTIONS or name in UNSUPPORTED

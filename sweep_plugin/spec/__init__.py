@@ -6,6 +6,7 @@ file, line and key path; parts: the YAML reader that remembers lines
 ``early_terminate``, ``regression`` and ``resources`` rules, and the model.
 """
 
+from .describe import not_a_sweep
 from .early_terminate import EarlyTerminate, hyperband_bands, parse_early_terminate
 from .model import (
     DEFAULT_COMMAND,
@@ -47,6 +48,7 @@ __all__ = [
     "load_config_file",
     "load_sweep_file",
     "load_yaml",
+    "not_a_sweep",
     "overlay",
     "parse_early_terminate",
     "parse_regression",

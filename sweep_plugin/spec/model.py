@@ -150,8 +150,18 @@ def config_hash(config: Mapping[str, Any], reference: object, sweep: str) -> str
 
 
 def is_sweep(data: Any) -> bool:
-    """Whether a YAML document is a sweep: a mapping with a sweep key (ours or W&B's) or ``sweeps:``."""
-    return isinstance(data, Mapping) and any(key in data for key in (*SWEEP_KEYS, *WANDB_KEYS, "sweeps"))
+    """Whether a YAML document is a sweep: a mapping with a sweep key (ours or W&B's) or ``sweeps:``.
+
+    A Hydra config is not, whatever keys it shares with sweeps (``seed:``, ``experiment:``).
+    """
+    if not isinstance(data, Mapping) or is_hydra_config(data):
+        return False
+    return any(key in data for key in (*SWEEP_KEYS, *WANDB_KEYS, "sweeps"))
+
+
+def is_hydra_config(data: Any) -> bool:
+    """A Hydra config composes others through a ``defaults:`` list, which no sweep file has."""
+    return isinstance(data, Mapping) and isinstance(data.get("defaults"), list)
 
 
 def default_name(path: Path) -> str:
