@@ -12,7 +12,6 @@ controller collects nothing, so it gets its role at configure.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,47 +73,6 @@ def _check_sets(sets: tuple[str, ...]) -> None:
         parse_sets(sets)
     except SweepError as exc:
         raise pytest.UsageError(f"--sweep-set {exc.message}") from None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A ``--sweep-set`` path that no collected sweep has is a usage error naming the sweeps.
-
-    An xdist worker cannot raise one (xdist takes it for a crash): it runs nothing and tells the controller,
-    which ends the session as a usage error (`pytest_testnodedown`, `pytest_sessionfinish`).
-    """
-    settings = sweep_context(config).settings
-    if not settings.sets:
-        return
-    from .collection import unmet_sets
-
-    problem = unmet_sets(config, settings)
-    if not problem:
-        return
-    workeroutput: dict[str, Any] | None = getattr(config, "workeroutput", None)
-    if workeroutput is None:
-        raise pytest.UsageError(problem)
-    workeroutput["sweep_set_problem"] = problem
-    config.hook.pytest_deselected(items=list(items))
-    items.clear()
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any) -> None:
-    """Under xdist: a worker's ``--sweep-set`` problem, for the end of the session (controller)."""
-    problem = getattr(node, "workeroutput", {}).get("sweep_set_problem")
-    if problem:
-        sweep_context(node.config).problems.append(problem)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The usage errors the workers found end the session as one, said as pytest says them (controller)."""
-    problems = sweep_context(session.config).problems
-    if problems:
-        for problem in dict.fromkeys(problems):
-            sys.stderr.write(f"ERROR: {problem}\n")
-        session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 def _check_report_folder(report_dir: Path) -> None:

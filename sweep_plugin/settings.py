@@ -74,7 +74,8 @@ class Settings:
     max_trials: int = DEFAULT_MAX_TRIALS  # the most trials one sweep may have
     storage: str = ""  # an Optuna RDB URL or journal file path; "" is the journal in the report folder
     study: str = ""  # --sweep-study: the name of the studies every session naming it shares
-    sets: tuple[str, ...] = ()  # --sweep-set PATH=VALUES, as given (spec.parse_sets reads them)
+    sets: tuple[str, ...] = ()  # sweep_set's and --sweep-set's PATH=VALUES, as given (spec.parse_sets reads them)
+    sets_given: tuple[str, ...] = ()  # the command line's alone: a path no sweep has is an error there
     heartbeat: float = DEFAULT_HEARTBEAT_S  # seconds between a bayes session's beats in its studies
     mlflow: str = ""  # an MLflow tracking URI; "" tracks nothing
     gpus: str | None = None  # GPU ids as given; None: ask nvidia-smi
@@ -184,6 +185,7 @@ def read_settings(config: pytest.Config) -> Settings:
         storage=_storage(config),
         study=str(config.getoption("sweep_study") or config.getini("sweep_study")).strip(),
         sets=(*config.getini("sweep_set"), *config.getoption("sweep_set")),  # the command line's win: later
+        sets_given=tuple(config.getoption("sweep_set")),
         heartbeat=config.getoption("sweep_heartbeat")
         or _ini_number(config, "sweep_heartbeat", positive_seconds)
         or DEFAULT_HEARTBEAT_S,

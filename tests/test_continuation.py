@@ -50,7 +50,7 @@ def test_last_failed_reports_every_trial_of_the_sweep_and_says_which_ran_now(
     assert sorted(rows) == ["x:1", "x:2", "x:3", "x:4"] and {row["outcome"] for row in rows.values()} == {"passed"}
     assert rows["x:3"]["carried"] == "" and all(" UTC, session " in rows[t]["carried"] for t in ("x:1", "x:2", "x:4"))
     page = (project.path / "reports" / "index.html").read_text()
-    assert "1 sweep, 4 trials (1 rerun now, 3 from earlier sessions:" in page
+    assert "1 sweep, 4 trials (1 run now, 3 from earlier sessions:" in page
     tests = json.loads((project.path / "reports" / "report.json").read_text())["tests"]
     assert sorted((test["nodeid"].split("[")[1], "carried" in test) for test in tests) == [
         ("x:1]", True),

@@ -83,3 +83,17 @@ def test_values_that_are_not_the_grammar_are_a_usage_error(project: pytest.Pytes
     result.stderr.fnmatch_lines(["ERROR: --sweep-set 'lr=interval(0.1)': *interval() needs start and end*"])
     result = project.runpytest("-p", "no:cacheprovider", "--sweep-set", "lr")
     result.stderr.fnmatch_lines(["ERROR: --sweep-set 'lr': expected PATH=VALUES*"])
+
+
+def test_the_ini_files_set_never_stops_a_session_without_that_parameter(pytester: pytest.Pytester) -> None:
+    """A team's default applies where it applies: unit tests alone, or sweeps without the path, still run."""
+    pytester.makeini("[pytest]\nsweep_set =\n    dropout=0.1\n")
+    pytester.makepyfile(test_plain="def test_ok():\n    pass\n", model=MODEL)
+    pytester.runpytest("-p", "no:cacheprovider", "test_plain.py").assert_outcomes(passed=1)
+    pytester.makefile(".yaml", sweep_a=SWEEP)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=5)
+
+
+def test_a_number_reads_as_a_sweep_file_reads_it(project: pytest.Pytester) -> None:
+    project.runpytest("-p", "no:cacheprovider", "--sweep-set", "lr=1e-1").assert_outcomes(passed=2)
+    assert {row["params.lr"] for row in rows(project).values()} == {"0.1"}  # YAML 1.1 would keep "1e-1" a string

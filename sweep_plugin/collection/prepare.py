@@ -63,11 +63,15 @@ def overridden(spec: SweepSpec, config: pytest.Config, settings: Settings) -> Sw
 
 
 def unmet_sets(config: pytest.Config, settings: Settings) -> str:
-    """The error for ``--sweep-set`` paths no sweep collected in this process had; "" if all met (or none given)."""
-    if not settings.sets:
-        return ""
+    """The error for command-line ``--sweep-set`` paths that none of the sweeps collected here has; "" if all met.
+
+    The ini file's ``sweep_set`` applies where it applies (a team's default), and a session that collected
+    no sweep has nothing to override.
+    """
     met, seen = config.stash.get(SETS_MET, (set(), {}))
-    return unmatched(parse_sets(settings.sets), met, seen)
+    if not settings.sets_given or not seen:
+        return ""
+    return unmatched(parse_sets(settings.sets_given), met, seen)
 
 
 def search_method(spec: SweepSpec, config: pytest.Config) -> SearchMethod:

@@ -57,16 +57,11 @@ def find_stored(store: ResultStore, wanted: Sequence[Wanted[K]], before: float) 
 
 def find_latest(store: ResultStore, wanted: Sequence[Wanted[str]], before: float) -> dict[str, Record]:
     """The newest record of any outcome stored before ``before`` for each wanted trial (keyed by node id),
-    from the same code, marked ``carried`` with when and in which session it ran.
-
-    A trial with a config hash is found by it, so a trial whose config changed is not found; one without
-    (an adaptive slot, whose parameters the study draws) by its node id.
-    """
-    by_hash = store.latest((trial.hash for trial in wanted if trial.hash), before, by="hash")
-    by_nodeid = store.latest((trial.key for trial in wanted if not trial.hash), before, by="nodeid")
+    of the same config hash and code, marked ``carried`` with when and in which session it ran."""
+    by_hash = store.latest((trial.hash for trial in wanted), before)
     found: dict[str, Record] = {}
     for trial in wanted:
-        stored = by_hash.get(trial.hash) if trial.hash else by_nodeid.get(trial.key)
+        stored = by_hash.get(trial.hash)
         record = readable(stored.record) if stored is not None else None
         if stored is None or record is None or record.get("code", "") != trial.code:
             continue

@@ -81,10 +81,10 @@ SELECT wanted.key, (
 """
 
 
-# Per key asked for (a hash, or a node id), the newest record of any outcome, with the session and time it came from.
+# Per hash asked for, the newest record of any outcome, with the session and time it came from.
 _LATEST_ANY = """
 SELECT wanted.key, trials.session, trials.finished_at, trials.record FROM wanted JOIN trials ON trials.rowid = (
-    SELECT rowid FROM trials WHERE trials.{column} = wanted.key AND finished_at < ?
+    SELECT rowid FROM trials WHERE trials.hash = wanted.key AND finished_at < ?
     ORDER BY finished_at DESC LIMIT 1
 )
 """
@@ -167,11 +167,10 @@ class ResultStore:
         rows = self._per_key(_LATEST_FINISHED, hashes, before)
         return {digest: record for digest, record in rows if record is not None}
 
-    def latest(self, keys: Iterable[str], before: float, by: str = "hash") -> dict[str, Stored]:
-        """The newest record of each of ``keys`` (config hashes, or with ``by="nodeid"`` node ids), whatever its
-        outcome, stored before ``before``: what a report of the whole sweep shows for a trial not run now."""
-        assert by in ("hash", "nodeid")
-        rows = self._per_key(_LATEST_ANY.format(column=by), keys, before)
+    def latest(self, hashes: Iterable[str], before: float) -> dict[str, Stored]:
+        """The newest record of each of ``hashes``, whatever its outcome, stored before ``before``: what a
+        report of the whole sweep shows for a trial not run now."""
+        rows = self._per_key(_LATEST_ANY, hashes, before)
         return {key: Stored(session, finished_at, record) for key, session, finished_at, record in rows}
 
     def durations(self, nodeids: Iterable[str], before: float) -> dict[str, float]:

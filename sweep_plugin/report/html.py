@@ -247,14 +247,15 @@ def _figure(name: str, png: bytes) -> str:
 
 
 def _carried(sweeps: Sequence[tuple[SweepData, Mapping[str, bytes]]]) -> str:
-    """`` (2 rerun now, 38 from earlier sessions: …)``: a continuation's page says what it ran and what it shows."""
-    carried = [rec for data, _ in sweeps for rec in data.sweep.records if rec.get("carried")]
+    """`` (2 run now, 38 from earlier sessions: …)``: a continuation's page says what it ran and what it shows."""
+    records = [rec for data, _ in sweeps for rec in data.sweep.records]
+    carried = sorted(rec["carried"] for rec in records if rec.get("carried"))
     if not carried:
         return ""
-    total = sum(len(data.sweep.records) for data, _ in sweeps)
-    sessions = sorted({rec["carried"] for rec in carried})
-    where = sessions[0] if len(sessions) == 1 else f"{len(sessions)} sessions, the last {sessions[-1]}"
-    return f" ({total - len(carried)} rerun now, {len(carried)} from earlier sessions: {escape(where)})"
+    run_now = sum(1 for rec in records if not rec.get("carried") and not rec.get("resumed"))
+    sessions = {text.rpartition("session ")[2] for text in carried}
+    where = carried[-1] if len(sessions) == 1 else f"{len(sessions)} sessions, the last {carried[-1]}"
+    return f" ({run_now} run now, {len(carried)} from earlier sessions: {escape(where)})"
 
 
 def _analysis_table(data: SweepData) -> str:

@@ -122,12 +122,12 @@ def chance(observed: Mapping[str, float], shuffled: list[Mapping[str, float]]) -
     whole, however many parameters it has.
     """
     params = list(observed)
-    null = np.array([[s[p] for p in params] for s in shuffled])
+    null = np.nan_to_num(np.array([[s[p] for p in params] for s in shuffled], dtype=float), nan=np.inf)
     center, spread = null.mean(axis=0), null.std(axis=0)
     flat = spread <= 1e-12  # chance always scored the same: anything above it is beyond every shuffle
     with np.errstate(divide="ignore", invalid="ignore"):
         best_by_chance = np.where(flat, 0.0, (null - center) / spread).max(axis=1)
-        above = np.array([observed[p] for p in params]) - center
+        above = np.nan_to_num(np.array([observed[p] for p in params], dtype=float), nan=-np.inf) - center
         z = np.where(flat, np.where(above > 1e-12, np.inf, 0.0), above / spread)
     return {p: (1 + int((best_by_chance >= z[i] - 1e-9).sum())) / (len(shuffled) + 1) for i, p in enumerate(params)}
 

@@ -267,16 +267,14 @@ def _numeric_points(
     if log:
         ax.set_xscale("log")
     _scatter(ax, nums.to_numpy(), y, data)
-    if is_sampled(nums):
+    if is_sampled(nums) and len(nums) >= MIN_TREND_POINTS:
         _trend(ax, nums.to_numpy(dtype=float), y.to_numpy(dtype=float), log)
-    else:
+    else:  # grid values, or too few points for a trend: the mean (and spread) at each value
         _mean_line(ax, stats.index.to_numpy(dtype=float), stats, "mean per value")
 
 
 def _trend(ax: Axes, x: np.ndarray, y: np.ndarray, log: bool) -> None:
     """A Gaussian-kernel smoothed trend (Nadaraya-Watson), on the axis' own scale; Scott's rule for the width."""
-    if len(x) < MIN_TREND_POINTS:
-        return
     u = np.log10(x) if log else x
     width = 1.06 * float(np.std(u)) * len(u) ** -0.2
     if width <= 0:

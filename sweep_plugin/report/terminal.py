@@ -39,7 +39,7 @@ def _sweep_line(sweep: Sweep, label: str) -> str:
         line += f" ({resumed} resumed)"
     carried = sum(1 for rec in sweep.records if rec.get("carried"))
     if carried:
-        line += f" ({n - carried} run now, {carried} from earlier sessions)"
+        line += f" ({n - carried - resumed} run now, {carried} from earlier sessions)"
     metric = sweep.metric
     best = best_record(sweep.records, metric)
     if best is not None and metric is not None:

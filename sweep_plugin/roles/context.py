@@ -27,7 +27,7 @@ class SweepContext:
     notes: list[str] = field(default_factory=list)  # for the user: what constraints removed, what resume reused
     resumed: list[Record] = field(default_factory=list)  # records --sweep-resume reused here, not run again
     carried: list[Record] = field(default_factory=list)  # a continuation's trials not run now: stored results
-    problems: list[str] = field(default_factory=list)  # usage errors xdist workers found (controller)
+    usage_errors: list[str] = field(default_factory=list)  # what xdist workers found wrong with the options
     tracker: Tracker | None = None  # --sweep-mlflow: this process's MLflow client
     baseline: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)  # --sweep-baseline's metrics
 

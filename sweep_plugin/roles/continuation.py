@@ -6,7 +6,9 @@ the part alone: a failed trial named best, importance from two trials. So
 after collection, every trial of the sweeps the session touched that it does
 not run gets its newest stored result (any outcome, the same config and code),
 marked ``carried`` with when and in which session it ran. Carried results are
-shown, never judged again and never counted in the exit status.
+shown, never judged again and never counted in the exit status. An adaptive
+slot, whose parameters the study draws, is carried only where ``--sweep-resume``
+knows them (its config is then checked as any other's).
 
 ``-m`` picks a different set of trials (the quick sweep in CI), not a part of
 the same run, so a session with only ``-m`` is its own report, and trials
@@ -56,8 +58,8 @@ def carried_records(
         if not _marks_select(item, config):
             continue
         params = case.sweep.method.resumable(case.slot)
-        digest = case.sweep.spec.trial_hash(params) if params is not None else ""
-        wanted.append(Wanted(nodeid, digest, case.sweep.target.code))
+        if params is not None:  # an adaptive slot's parameters are the study's: its config cannot be checked
+            wanted.append(Wanted(nodeid, case.sweep.spec.trial_hash(params), case.sweep.target.code))
     return list(find_latest(store, wanted, before).values()) if wanted else []
 
 

@@ -65,6 +65,8 @@ class TrialLog:
         if not output or "sweep_resumed" not in output or self.heard_from_worker:
             return
         self.heard_from_worker = True
+        if output.get("sweep_usage_error"):
+            self.context.usage_errors.append(output["sweep_usage_error"])
         self.context.notes.extend(output["sweep_notes"])
         self.context.resumed.extend(output["sweep_resumed"])
         if output["sweep_resumed"]:

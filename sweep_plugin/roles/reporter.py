@@ -10,6 +10,7 @@ session took is kept in the store, for the next session's estimate.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -48,6 +49,11 @@ class Reporter:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the report after the run, interrupted or not."""
         self.found.sigterm.stop()
+        if self.context.usage_errors:  # what the xdist workers refused: said as pytest says a usage error
+            for error in dict.fromkeys(self.context.usage_errors):
+                sys.stderr.write(f"ERROR: {error}\n")
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
         if not self.found.on:
             return
         self.final = self.log.all_records()

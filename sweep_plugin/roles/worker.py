@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ..collection import case_of
+from ..collection import case_of, unmet_sets
 from ..errors import SweepError, warn_about
 from ..expressions import Read
 from ..records import (
@@ -89,9 +89,25 @@ class SweepWorker:
         then, with ``--sweep-resume``, deselect trials whose results are stored."""
         self.sweeps = list({id(case.sweep): case.sweep for item in items if (case := case_of(item))}.values())
         assign_folders(self.sweeps)
+        self._refuse_unmet_sets(items)
         yield
         if self.settings.resume and self.store:
             self._resume(items)
+
+    def _refuse_unmet_sets(self, items: list[pytest.Item]) -> None:
+        """A ``--sweep-set`` path no collected sweep has is a usage error naming the sweeps.
+
+        An xdist worker cannot raise one (xdist takes it for a crash): it runs nothing and tells the
+        controller, whose `Reporter` ends the session as a usage error.
+        """
+        problem = unmet_sets(self.config, self.settings)
+        workeroutput: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
+        if problem and workeroutput is None:
+            raise pytest.UsageError(problem)
+        if problem and workeroutput is not None:
+            workeroutput["sweep_usage_error"] = problem
+            self.config.hook.pytest_deselected(items=list(items))
+            items.clear()
 
     def _resume(self, items: list[pytest.Item]) -> None:
         assert self.store is not None

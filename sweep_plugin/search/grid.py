@@ -49,7 +49,8 @@ def spread(points: list[Point], count: int, first: Callable[[Point], bool]) -> l
     """``count`` of ``points`` in their order: those ``first`` picks, then the rest evenly spread (ends included)."""
     if count >= len(points):
         return points
-    chosen = [i for i, point in enumerate(points) if first(point)][:count]
+    picked = [i for i, point in enumerate(points) if first(point)]
+    chosen = picked[:count] if len(picked) < len(points) else []  # all quick: nothing comes first
     taken = set(chosen)
     rest = [i for i in range(len(points)) if i not in taken]
     left = count - len(chosen)

@@ -28,14 +28,18 @@ FOREIGN = {
     "suggest_categorical": "choice(a, b, c)",
     "sample_from": "a sweep file's parameters: (a function of other parameters is not a space)",
 }
-FOREIGN_CALL = re.compile(r"(?:(?:tune|optuna|trial|hp)\.)?([A-Za-z_]\w*)[ \t]*\(")
+FOREIGN_CALL = re.compile(r"(?:(tune|optuna|trial|hp)\.)?([A-Za-z_]\w*)[ \t]*\(")
+PREFIXED = {"choice": "choice(a, b, c), without the prefix", "grid_search": FOREIGN["grid_search"]}
 
 
 def refuse_foreign(text: str, shown: str, keep: str) -> None:
     """`SweepError` if ``text`` is a call of another tool's space function (``uniform(...)``, ``tune.choice(...)``)."""
     call = FOREIGN_CALL.match(text)
-    if call and call.group(1) in FOREIGN:
+    if call is None:
+        return
+    prefix, name = call.group(1), call.group(2)
+    write = FOREIGN.get(name) or (PREFIXED.get(name) if prefix else None)
+    if write:
         raise SweepError(
-            f"{shown} is not Hydra's sweeper grammar ({call.group(1)}() is another tool's): write"
-            f" {FOREIGN[call.group(1)]}; {keep}"
+            f"{shown} is not Hydra's sweeper grammar ({call.group(0)[:-1]}() is another tool's): write {write}; {keep}"
         )

@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 
 from .model import is_hydra_config
+from .yamlio import SweepLoader
 
-MAX_DESCRIBED_BYTES = 1024 * 1024  # larger files are data: not read to be described
+MAX_BYTES = 1024 * 1024  # larger files are data: not read to be described
 _TUNE_SPACES = ("grid_search", "uniform", "loguniform", "quniform", "randint", "choice", "sample_from", "randn")
 _HYDRA_DOCS = "see 'Coming from Hydra' in the docs"
 
@@ -25,17 +26,21 @@ def not_a_sweep(path: Path, shown: str) -> str:
     """One line saying what ``path`` is and how to run it (it holds no sweep)."""
     try:
         size = path.stat().st_size
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if size <= MAX_DESCRIBED_BYTES else None
+        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), SweepLoader)) if size <= MAX_BYTES else []
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return f"{shown}: not a sweep file (it does not read as YAML text); nothing to run"
-    if size > MAX_DESCRIBED_BYTES:
+    if size > MAX_BYTES:
         return f"{shown}: a data file ({size / 1e6:.0f} MB), not a sweep file; nothing to run"
-    return f"{shown}: {_what(data)}"
+    if len(documents) > 1:
+        return f"{shown}: a stream of {len(documents)} YAML documents, not a sweep file (a sweep file is one)"
+    if not documents or documents[0] is None:
+        return f"{shown}: an empty YAML file, not a sweep file; nothing to run"
+    return f"{shown}: {_what(documents[0])}"
 
 
 def _what(data: Any) -> str:
-    if isinstance(data, Mapping) and _sweeper(data):
-        sweeper = _sweeper(data)
+    sweeper = _sweeper(data) if isinstance(data, Mapping) else {}
+    if sweeper:
         key = "params" if "params" in sweeper else "search_space"
         params = sweeper.get(key) or {}
         listed = f" ({len(params)} parameters)" if isinstance(params, Mapping) and params else ""

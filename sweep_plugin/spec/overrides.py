@@ -20,6 +20,7 @@ from ..errors import SweepError
 from ..space import Space, Values, parse_space
 from .model import SweepSpec
 from .paths import get_path
+from .yamlio import SweepLoader
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +39,7 @@ def parse_set(raw: str) -> SetOverride:
     if not equals or not path or not text.strip():
         raise SweepError(f"{raw!r}: expected PATH=VALUES, e.g. training.lr=0.001,0.01 or model.layers=range(1,4)")
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=SweepLoader)  # as a sweep file reads it: 1e-3 is a number
     except yaml.YAMLError:
         loaded = text
     try:

@@ -278,7 +278,7 @@ class BayesSearch(SearchMethod):
                 )
 
     def _exists(self, name: str, storage: Any) -> bool:
-        return any(summary.study_name == name for summary in self.optuna.get_all_study_summaries(storage, False))
+        return name in self.optuna.study.get_all_study_names(storage)
 
     def _space(self) -> dict[str, str]:
         return {path: space.signature for path, space in self.spaces.items()}
