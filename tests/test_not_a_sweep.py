@@ -35,9 +35,10 @@ def test_each_named_file_that_is_not_a_sweep_gets_one_line_saying_what_it_is(
     out = result.stdout.str()
     assert "defaults: unknown key" not in out and "ERROR" not in out
     for line in [
-        "mnist_optuna.yaml: a Hydra sweeper config (5 parameters), not a sweep file: its hydra.sweeper.search_space*",
+        "mnist_optuna.yaml: a Hydra sweeper config (5 parameters), not a sweep file: run it through its app with a"
+        " sweep file holding hydra: {app: <the @hydra.main script>, overrides: ?*=mnist_optuna?}*",
         "experiment_example.yaml: a Hydra config (a defaults: list), not a sweep file*",
-        "optuna_sweeper_example.yaml: a Hydra sweeper config (2 parameters), not a sweep file: *.sweeper.params*",
+        "optuna_sweeper_example.yaml: a Hydra sweeper config (2 parameters), not a sweep file: *",
         "tune.yaml: a Ray Tune search space, not a sweep file*",
         "points.yaml: a data file (a list of 2 items), not a sweep file; nothing to run",
     ]:

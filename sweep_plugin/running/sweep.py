@@ -78,6 +78,11 @@ def load_target(spec: SweepSpec, rootdir: Path, importlib_mode: bool = False) ->
         program = folder / spec.program if spec.program else program_file(spec.command, folder)
         code = file_digest(program)
         return Command(spec.command, folder, code, spec.program, spec.nested, spec.key)
+    if spec.hydra is not None:
+        from .hydra_app import load_hydra_app  # Hydra is imported only for a Hydra project
+
+        assert spec.experiment is not None
+        return load_hydra_app(spec.hydra, [metric.name for metric in spec.objectives], spec.experiment)
     if spec.experiment is None:
         raise SweepError("give `experiment: module:function` (or `command:`) to say what a trial runs")
     return load_experiment(spec.experiment, [spec.file.parent, rootdir], rootdir if importlib_mode else None)

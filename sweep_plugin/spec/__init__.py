@@ -8,6 +8,7 @@ file, line and key path; parts: the YAML reader that remembers lines
 
 from .describe import not_a_sweep
 from .early_terminate import EarlyTerminate, hyperband_bands, parse_early_terminate
+from .hydra_project import HydraProject
 from .model import (
     DEFAULT_COMMAND,
     METHODS,
@@ -32,6 +33,7 @@ __all__ = [
     "WANDB_KEYS",
     "Check",
     "EarlyTerminate",
+    "HydraProject",
     "LoadedYaml",
     "Regression",
     "Resources",

@@ -35,23 +35,23 @@ def not_a_sweep(path: Path, shown: str) -> str:
         return f"{shown}: a stream of {len(documents)} YAML documents, not a sweep file (a sweep file is one)"
     if not documents or documents[0] is None:
         return f"{shown}: an empty YAML file, not a sweep file; nothing to run"
-    return f"{shown}: {_what(documents[0])}"
+    return f"{shown}: {_what(documents[0], path)}"
 
 
-def _what(data: Any) -> str:
+def _what(data: Any, path: Path) -> str:
     sweeper = _sweeper(data) if isinstance(data, Mapping) else {}
     if sweeper:
-        key = "params" if "params" in sweeper else "search_space"
-        params = sweeper.get(key) or {}
+        params = sweeper.get("params") or sweeper.get("search_space") or {}
         listed = f" ({len(params)} parameters)" if isinstance(params, Mapping) and params else ""
         return (
-            f"a Hydra sweeper config{listed}, not a sweep file: its hydra.sweeper.{key} are a sweep file's"
-            f" parameters: (Hydra's grammar as written), with the app as experiment: or command: ({_HYDRA_DOCS})"
+            f"a Hydra sweeper config{listed}, not a sweep file: run it through its app with a sweep file holding"
+            f" hydra: {{app: <the @hydra.main script>, overrides: [{path.parent.name}={path.stem}]}} ({_HYDRA_DOCS})"
         )
     if is_hydra_config(data):
         return (
-            "a Hydra config (a defaults: list), not a sweep file: a sweep file runs its app with the"
-            f" parameters to sweep ({_HYDRA_DOCS})"
+            "a Hydra config (a defaults: list), not a sweep file: a sweep file runs its app with"
+            f" hydra: {{app: <the @hydra.main script>, config_name: {path.stem}}} and the parameters to sweep"
+            f" ({_HYDRA_DOCS})"
         )
     if isinstance(data, Mapping) and _tune_space(data):
         return (

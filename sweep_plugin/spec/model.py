@@ -15,6 +15,7 @@ from ..ids import safe_name, short_names
 from ..records import Metric
 from ..space import Space, Values
 from .early_terminate import EarlyTerminate
+from .hydra_project import HydraProject, is_pointer
 from .paths import overlay
 from .rules import Regression, Resources
 
@@ -93,6 +94,7 @@ class SweepSpec:
     sampler: str = "tpe"
     sampler_options: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    hydra: HydraProject | None = None  # a Hydra project's app: its task runs each trial
     key_lines: dict[str, int] = field(default_factory=dict)  # line of each top-level key
 
     @property
@@ -156,7 +158,7 @@ def is_sweep(data: Any) -> bool:
     """
     if not isinstance(data, Mapping) or is_hydra_config(data):
         return False
-    return any(key in data for key in (*SWEEP_KEYS, *WANDB_KEYS, "sweeps"))
+    return is_pointer(data) or any(key in data for key in (*SWEEP_KEYS, *WANDB_KEYS, "sweeps"))
 
 
 def is_hydra_config(data: Any) -> bool:

@@ -8,6 +8,7 @@ max``) instead of failing every trial later.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..sniff import MAX_SWEEP_BYTES, SNIFF_BYTES, top_level_keys
 from ..space import Space
 from . import fields
 from .early_terminate import parse_early_terminate
+from .hydra_project import expand, is_pointer
 from .model import DEFAULT_COMMAND, SWEEP_KEYS, WANDB_KEYS, Check, SweepSpec, default_name, is_sweep
 from .paths import deep_merge, inner_paths, load_config_file, set_path
 from .rules import parse_regression, parse_resources
@@ -66,6 +68,8 @@ def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
     if not is_sweep(data):
         return []  # a results or data file that happens to match the pattern: not ours to collect
     reader = _Reader(loaded, display, path)
+    if is_pointer(data):
+        return [hydra_sweep(reader, data, path)]
     if "sweeps" not in data:
         return [reader.sweep(data, (), default_name(path))]
     sweeps = data["sweeps"]
@@ -81,6 +85,17 @@ def load_sweep_file(path: Path, display: str | None = None) -> list[SweepSpec]:
         if name in names[:index]:
             raise reader.error(("sweeps", str(index), "name"), SweepError(f"duplicate sweep name {name!r}"))
     return specs
+
+
+def hydra_sweep(reader: _Reader, data: Mapping[str, Any], path: Path) -> SweepSpec:
+    """The sweep a ``hydra:`` pointer stands for (`hydra_project.expand`), read as any other sweep."""
+    try:
+        sweep, project = expand(data, path)
+    except SweepError as exc:
+        raise reader.error((), exc) from None
+    spec = reader.sweep(sweep, (), default_name(path))
+    reference = f"hydra:{project.app.name}:{project.task}"
+    return dataclasses.replace(spec, hydra=project, experiment=reference)
 
 
 class _Reader:
