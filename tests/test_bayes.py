@@ -384,6 +384,7 @@ def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pyte
     project.makefile(".yaml", sweep_branin=BRANIN.format(trials=20))
     args = ["--sweep-storage", postgres_url, "--sweep-resume", "-p", "no:cacheprovider"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    before = study_names(postgres_url, "postgresql")  # the server is shared with other tests
     machines = []
     for name in ("a", "b"):
         out = ["--sweep-report-dir", f"reports_{name}"]
@@ -393,7 +394,7 @@ def test_two_sessions_on_one_postgres_study_fill_one_budget(project: pytest.Pyte
     assert all("INTERNALERROR" not in output for output in outputs), outputs
     storage = optuna.storages.RDBStorage(postgres_url)
     try:
-        (summary_name,) = [s.study_name for s in optuna.get_all_study_summaries(storage, False)]
+        (summary_name,) = set(optuna.study.get_all_study_names(storage)) - before
         study = optuna.load_study(study_name=summary_name, storage=storage)
         ran = [t for t in study.trials if t.state.name == "COMPLETE"]
     finally:
@@ -417,6 +418,7 @@ def test_sessions_naming_one_study_share_it_whoever_starts_first(
     url = request.getfixturevalue("postgres_url") if storage == "postgresql" else str(project.path / "shared.journal")
     args = ["--sweep-storage", url, "--sweep-study", "nightly-42", "-p", "no:cacheprovider"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    before = study_names(url, storage)  # the server is shared with other tests
     machines = [
         subprocess.Popen(
             [sys.executable, "-m", "pytest", *args, "--sweep-report-dir", f"reports_{name}"],
@@ -431,16 +433,26 @@ def test_sessions_naming_one_study_share_it_whoever_starts_first(
     assert all("INTERNALERROR" not in output for output in outputs), outputs
     stored = optuna.storages.RDBStorage(url) if storage == "postgresql" else journal_storage(url)
     try:
-        names = [s.study_name for s in optuna.get_all_study_summaries(stored, False)]
         study = optuna.load_study(study_name="sweep_branin.yaml::branin@nightly-42", storage=stored)
         ran = [t for t in study.trials if t.state.name == "COMPLETE"]
     finally:
         if storage == "postgresql":
             stored.engine.dispose()
-    assert names == ["sweep_branin.yaml::branin@nightly-42"]  # one study, by its name
+    assert study_names(url, storage) - before == {"sweep_branin.yaml::branin@nightly-42"}  # one study, by its name
     assert len(ran) == 12 and len({t.user_attrs["sweep"]["slot"] for t in ran}) == 12  # the budget, no slot twice
     ran_here = [summary_of(project.path / f"reports_{name}") for name in "abc"]
     assert sum(len(rows) for rows in ran_here) == 12, outputs  # each slot passed in exactly one session
+
+
+def study_names(url: str, storage: str) -> set[str]:
+    if storage == "journal" and not Path(url).exists():
+        return set()
+    stored = optuna.storages.RDBStorage(url) if storage == "postgresql" else journal_storage(url)
+    try:
+        return set(optuna.study.get_all_study_names(stored))
+    finally:
+        if storage == "postgresql":
+            stored.engine.dispose()
 
 
 def journal_storage(path: str) -> Any:
