@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SweepError
+from .paths import deep_merge
 
 POINTER_KEYS = ("app", "config_path", "config_name", "overrides")
 SAMPLERS = {
@@ -88,7 +89,7 @@ def expand(raw: Mapping[str, Any], sweep_file: Path) -> tuple[dict[str, Any], Hy
     config = {str(key): value for key, value in container.items()}
     sweeper = config.pop("hydra", {}).get("sweeper") or {}
     sweep = {key: value for key, value in raw.items() if key != "hydra"}
-    sweep["config"] = {**config, **(raw.get("config") or {})}
+    sweep["config"] = deep_merge(config, raw.get("config") or {})  # the pointer file's config: keys win
     for key, value in sweep_of(sweeper, config).items():
         sweep.setdefault(key, value)
     return sweep, project
