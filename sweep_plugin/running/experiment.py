@@ -100,20 +100,28 @@ def _import_isolated(name: str, file: Path, rootdir: Path) -> ModuleType:
         parts = [file.parent.name, file.stem]
     if parts[-1] == "__init__":
         parts.pop()
-    qualified = ".".join(parts)
+    return import_file(".".join(parts), file, repr(name), "experiment")
+
+
+def import_file(qualified: str, file: Path, shown: str, key: str) -> ModuleType:
+    """``file`` imported as the module ``qualified`` (kept in ``sys.modules``), unless it is there already.
+
+    A module that fails to import is the user's error to see: a `SweepError` at ``key``, and nothing half made
+    left behind.
+    """
     existing = sys.modules.get(qualified)
     if existing is not None and _is_file(existing, file):
         return existing
     spec = importlib.util.spec_from_file_location(qualified, file)
     if spec is None or spec.loader is None:
-        raise SweepError(f"cannot import {name!r} from {file}", key="experiment")
+        raise SweepError(f"cannot import {shown} from {file}", key=key)
     module = importlib.util.module_from_spec(spec)
     sys.modules[qualified] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a module that fails to import is the user's error to see
+    except Exception as exc:
         del sys.modules[qualified]
-        raise SweepError(f"cannot import {name!r}: {type(exc).__name__}: {exc}", key="experiment") from None
+        raise SweepError(f"cannot import {shown}: {type(exc).__name__}: {exc}", key=key) from None
     return module
 
 

@@ -11,7 +11,6 @@ the sweep's metric, or one per metric for several.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from ..ids import file_digest, format_value
 from ..records.outcomes import TrialError
 from ..spec import HydraProject
 from ..trial import Trial
+from .experiment import import_file
 
 
 @dataclass(frozen=True)
@@ -58,19 +58,7 @@ def load_hydra_app(project: HydraProject, metrics: Sequence[str], reference: str
     folder = str(project.app.parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
-    name = f"_sweep_hydra_app_{file_digest(project.app)[:12]}"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, project.app)
-        if spec is None or spec.loader is None:
-            raise SweepError(f"cannot import the app {project.app}", key="hydra.app")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:  # the app's own error, for its user to see
-            del sys.modules[name]
-            raise SweepError(f"cannot import the app: {type(exc).__name__}: {exc}", key="hydra.app") from None
+    module = import_file(f"_sweep_hydra_app_{file_digest(project.app)[:12]}", project.app, "the app", "hydra.app")
     decorated = getattr(module, project.task, None)
     function = getattr(decorated, "__wrapped__", None)  # @hydra.main keeps the task under functools.wraps
     if not callable(function):
