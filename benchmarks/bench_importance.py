@@ -97,7 +97,7 @@ def run(case: Case, repeats: int) -> dict[str, str]:
         "case": f"{case.name}, {case.trials} trials",
         "estimator": found.method,
         "ranked": f"{100 * ranked / repeats:.0f}%",
-        "x first when ranked": f"{100 * x_first / max(ranked, 1):.0f}%" if case.signal else "-",
+        "x first when ranked": f"{100 * x_first / ranked:.0f}%" if case.signal and ranked else "-",
         "an idle parameter stands out": f"{100 * idle / repeats:.0f}%",
         "idle z's share before": share,
         "ms per sweep": f"{1000 * statistics.median(seconds):.0f}",

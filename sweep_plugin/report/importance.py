@@ -22,7 +22,10 @@ Scores are checked against chance with the metric shuffled across trials
 ``SHUFFLES`` times (a fixed seed, so a rebuilt report is the same): a
 parameter *stands out* when it beats, in every shuffle, the best any
 parameter did by chance (`chance`). When none stands out there are too few
-trials to rank, and the report says so instead of ranking.
+trials to rank, and the report says so instead of ranking. A sweep drawn
+from ranges with fewer than ``TRIALS_PER_PARAMETER`` trials per parameter is
+not ranked at all: with 24 trials of 10 parameters (a public W&B sweep file)
+the shuffles let an idle parameter come first and "stand out".
 
 A sweep of more than ``MAX_TRIALS`` finished trials is ranked from a fixed random
 sample of that many: plenty to rank by, at a bounded cost (a 10,000-trial
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 MAX_GROUPS = 10  # a parameter with more distinct numbers than this was sampled from a range
 TOP_TRIALS = 10  # PED-ANOVA's best trials: 10% of them, and at least this many (below 10, it rarely ranks)
 SHUFFLES = 19  # beating all 19 shuffles of the metric is p <= 0.05
+TRIALS_PER_PARAMETER = 3  # below this many trials per parameter drawn from a range, nothing is ranked
 MAX_TRIALS = 2_000  # a larger sweep is ranked from this many of its trials (PED-ANOVA's cost grows with them)
 NOISE = "seed"
 
@@ -88,7 +92,8 @@ class Importance:
         if self.shares and not self.ranked:
             parts.append(
                 f"too few trials to rank: with {self.trials} finished, no parameter stands out "
-                f"from chance (none beats it in all {SHUFFLES} shuffles of the metric)"
+                f"from chance (none beats it in all {SHUFFLES} shuffles of the metric, or there are"
+                f" fewer than {TRIALS_PER_PARAMETER} per parameter drawn from a range)"
             )
         if self.noise is not None:
             parts.append(f"noise between repeats (seed): {self.noise:.0%} of the metric's variance")
@@ -107,7 +112,10 @@ def importance(y: pd.Series, columns: Mapping[str, pd.Series], scales: Mapping[s
     score = _ped_anova(values, scales, goal) if sampled else _anova(values)
     loss = -goal.sign * sample.to_numpy(dtype=float)
     observed = score(loss)
-    p_values = chance(observed, [score(shuffled) for shuffled in _shuffles(loss)])
+    if sampled and len(sample) < TRIALS_PER_PARAMETER * len(params):  # chance would pick winners among many
+        p_values = dict.fromkeys(params, 1.0)
+    else:
+        p_values = chance(observed, [score(shuffled) for shuffled in _shuffles(loss)])
     total = sum(observed.values())
     shares = {p: observed[p] / total if total > 0 else 0.0 for p in params}
     return Importance("ped-anova" if sampled else "anova", shares, p_values, noise, len(y))

@@ -118,3 +118,13 @@ def test_shares_sum_to_one_or_are_all_zero_and_p_values_are_probabilities(values
     assert total == 0 or abs(total - 1) < 1e-9
     assert all(0 < p <= 1 for p in found.p_values.values())
     assert all(share >= 0 for share in found.shares.values())
+
+
+def test_fewer_than_three_trials_per_sampled_parameter_are_not_ranked() -> None:
+    """Seen on a public W&B sweep file: 24 random trials of 10 parameters put an idle one first, "standing out"."""
+    rng = np.random.default_rng(0)
+    columns = {f"p{i}": pd.Series(rng.uniform(0, 1, 24)) for i in range(10)}
+    found = importance(pd.Series(columns["p0"] * 10), columns, {}, Goal.MAXIMIZE)
+    assert not found.ranked and "fewer than 3 per parameter drawn from a range" in found.note
+    y, columns = sampled(30)
+    assert importance(y, columns, {}, Goal.MAXIMIZE).ranked  # 15 per parameter: ranked as before
